@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The FIFO of events every session keeps between feed () and next_event (). */
+#pragma once
+
+#include "event.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PochtaEventQueue PochtaEventQueue;
+
+PochtaEventQueue *pochta_event_queue_new (void);
+void pochta_event_queue_free (PochtaEventQueue *self);
+
+/* Takes ownership of what *event owns and zeroes *event. */
+void pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event);
+
+/* Convenience: copies len bytes of text. */
+void pochta_event_queue_push_line (PochtaEventQueue *self,
+                                   PochtaEventType   type,
+                                   const char       *text,
+                                   gsize             len,
+                                   guint             code,
+                                   int               state,
+                                   gboolean          in_data);
+void pochta_event_queue_push_state (PochtaEventQueue *self, int old_state, int new_state);
+void pochta_event_queue_push_text (PochtaEventQueue *self, PochtaEventType type, const char *text);
+
+/* Moves the oldest event into *out_event; FALSE when empty. */
+gboolean pochta_event_queue_pop (PochtaEventQueue *self, PochtaEvent *out_event);
+gboolean pochta_event_queue_is_empty (PochtaEventQueue *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PochtaEventQueue, pochta_event_queue_free)
+
+G_END_DECLS

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Seeded randomness and virtual time for deterministic sessions. */
+#define G_LOG_DOMAIN "pochta-generator"
+#include "config.h"
+
+#include "generator.h"
+
+struct _PochtaGenerator
+{
+  GRand *rand;
+  gint64 now_usec;
+  int utc_offset_minutes;
+};
+
+PochtaGenerator *
+pochta_generator_new (guint32 seed, gint64 start_unix_usec)
+{
+  PochtaGenerator *self = g_new0 (PochtaGenerator, 1);
+  self->rand = g_rand_new_with_seed (seed);
+  self->now_usec = start_unix_usec;
+  return self;
+}
+
+void
+pochta_generator_free (PochtaGenerator *self)
+{
+  if (self == NULL)
+    return;
+  g_rand_free (self->rand);
+  g_free (self);
+}
+
+guint32
+pochta_generator_next (PochtaGenerator *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return g_rand_int (self->rand);
+}
+
+guint32
+pochta_generator_range (PochtaGenerator *self, guint32 begin, guint32 end)
+{
+  g_return_val_if_fail (self != NULL, begin);
+  g_return_val_if_fail (begin < end, begin);
+  /* g_rand_int_range takes gint32; do the reduction ourselves so the full
+   * guint32 range works. */
+  return begin + (guint32) (g_rand_double (self->rand) * (double) (end - begin));
+}
+
+char *
+pochta_generator_token (PochtaGenerator *self, gsize n_chars)
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  char *token = g_malloc (n_chars + 1);
+  for (gsize i = 0; i < n_chars; i++)
+    token[i] = alphabet[g_rand_int_range (self->rand, 0, (gint32) sizeof alphabet - 1)];
+  token[n_chars] = '\0';
+  return token;
+}
+
+gint64
+pochta_generator_get_time (PochtaGenerator *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->now_usec;
+}
+
+void
+pochta_generator_set_time (PochtaGenerator *self, gint64 unix_usec)
+{
+  g_return_if_fail (self != NULL);
+  self->now_usec = unix_usec;
+}
+
+int
+pochta_generator_get_utc_offset (PochtaGenerator *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->utc_offset_minutes;
+}
+
+void
+pochta_generator_set_utc_offset (PochtaGenerator *self, int minutes)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (minutes > -24 * 60 && minutes < 24 * 60);
+  self->utc_offset_minutes = minutes;
+}
+
+char *
+pochta_generator_format_date (PochtaGenerator *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return pochta_format_rfc5322_date (self->now_usec, self->utc_offset_minutes);
+}
+
+char *
+pochta_format_rfc5322_date (gint64 unix_usec, int utc_offset_minutes)
+{
+  /* Day and month names are fixed English tokens in RFC 5322 §3.3, so they
+   * must not come from strftime's locale. */
+  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (unix_usec / G_USEC_PER_SEC);
+  g_return_val_if_fail (utc != NULL, NULL);
+  g_autoptr (GDateTime) local = g_date_time_add_minutes (utc, utc_offset_minutes);
+  int offset = ABS (utc_offset_minutes);
+
+  return g_strdup_printf ("%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
+                          days[g_date_time_get_day_of_week (local) - 1],
+                          g_date_time_get_day_of_month (local),
+                          months[g_date_time_get_month (local) - 1],
+                          g_date_time_get_year (local),
+                          g_date_time_get_hour (local),
+                          g_date_time_get_minute (local),
+                          g_date_time_get_second (local),
+                          utc_offset_minutes < 0 ? '-' : '+',
+                          offset / 60, offset % 60);
+}
