@@ -140,34 +140,6 @@ pochta_directory_add_list (PochtaDirectory   *self,
   g_hash_table_replace (host->lists, g_ascii_strdown (name, -1), g_strdupv ((char **) members));
 }
 
-PochtaDirectory *
-pochta_directory_new_constr_org (void)
-{
-  static const char *const otd2[] = {
-    "Petrov@comp3.otd2.constr.org",
-    "Kuznetsova@comp3.otd2.constr.org",
-    "Smirnov@comp4.otd2.constr.org",
-    NULL,
-  };
-  PochtaDirectory *self = pochta_directory_new ("constr.org");
-
-  /* Addresses from the RFC 5737 documentation ranges: labels only. */
-  pochta_directory_add_host (self, "comp1.otd1.constr.org", "192.0.2.11", POCHTA_SMTP_PROFILE_RFC821);
-  pochta_directory_add_host (self, "comp2.otd1.constr.org", "192.0.2.12", POCHTA_SMTP_PROFILE_MODERN);
-  pochta_directory_add_host (self, "comp3.otd2.constr.org", "198.51.100.13", POCHTA_SMTP_PROFILE_SEED);
-  pochta_directory_add_host (self, "comp4.otd2.constr.org", "198.51.100.14", POCHTA_SMTP_PROFILE_MODERN);
-  pochta_directory_add_host (self, "mail.constr.org", "203.0.113.1", POCHTA_SMTP_PROFILE_MODERN);
-
-  pochta_directory_add_user (self, "comp1.otd1.constr.org", "Ivanov", "Ivan Ivanov", "ivanov123");
-  pochta_directory_add_user (self, "comp2.otd1.constr.org", "Sidorov", "Sergei Sidorov", "sidorov123");
-  pochta_directory_add_user (self, "comp3.otd2.constr.org", "Petrov", "Ivan Petrov", "petrov123");
-  pochta_directory_add_user (self, "comp3.otd2.constr.org", "Kuznetsova", "Olga Kuznetsova", "kuznetsova123");
-  pochta_directory_add_user (self, "comp4.otd2.constr.org", "Smirnov", "Alexei Smirnov", "smirnov123");
-
-  pochta_directory_add_list (self, "comp4.otd2.constr.org", "otd2", otd2);
-  return self;
-}
-
 gboolean
 pochta_directory_get_host (PochtaDirectory   *self,
                            const char        *hostname,

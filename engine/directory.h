@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Who exists on a simulated network: hosts with their SMTP profile and
  * users, mailing lists; and the SMTP policy a host derives from it
- * (recipients, VRFY, EXPN, SASL secrets).  The network loader of the
- * simulation fills it; constr-org is built in. */
+ * (recipients, VRFY, EXPN, SASL secrets).  The network loader
+ * (network.h) fills it from a network file. */
 #pragma once
 
 #include <glib.h>
@@ -38,9 +38,6 @@ void pochta_directory_add_list (PochtaDirectory   *self,
                                 const char        *host,
                                 const char        *name,
                                 const char *const *members);
-
-/* The thesis' enterprise, as ../shared/reference/constr-org.md gives it. */
-PochtaDirectory *pochta_directory_new_constr_org (void);
 
 gboolean pochta_directory_get_host (PochtaDirectory   *self,
                                     const char        *hostname,
