@@ -33,7 +33,8 @@ gboolean pochta_sasl_mechanism_from_string (const char *name, PochtaSaslMechanis
  * (PLAIN, LOGIN); FALSE where the server speaks first (RFC 4954 §4). */
 gboolean pochta_sasl_mechanism_client_first (PochtaSaslMechanism mechanism);
 /* Client preference, strongest first: CRAM-MD5 > DIGEST-MD5 > PLAIN > LOGIN
- * (the order the SMTP engine issue fixes). */
+ * (the order the SMTP engine issue fixes).  A higher number is stronger;
+ * every mechanism's number is positive. */
 int pochta_sasl_mechanism_strength (PochtaSaslMechanism mechanism);
 
 typedef enum
@@ -54,7 +55,9 @@ typedef struct _PochtaSaslServer PochtaSaslServer;
 
 /* service is the SASL service name ("smtp", "pop"; RFC 4954 §4, RFC 2831
  * §2.1.2), hostname the server's name (CRAM-MD5 msg-id, DIGEST-MD5 realm and
- * digest-uri).  generator supplies nonces and the timestamp. */
+ * digest-uri).  generator supplies nonces and the timestamp; it is borrowed
+ * and must outlive the server (NULL is allowed for PLAIN and LOGIN, which
+ * need none).  get_secret is called at most once per exchange. */
 PochtaSaslServer *pochta_sasl_server_new (PochtaSaslMechanism  mechanism,
                                           const char          *service,
                                           const char          *hostname,
@@ -89,6 +92,8 @@ PochtaSaslMechanism pochta_sasl_server_get_mechanism (PochtaSaslServer *self);
 
 typedef struct _PochtaSaslClient PochtaSaslClient;
 
+/* generator (for the DIGEST-MD5 cnonce) is borrowed and must outlive the
+ * client; NULL is allowed for the other mechanisms. */
 PochtaSaslClient *pochta_sasl_client_new (PochtaSaslMechanism mechanism,
                                           const char         *service,
                                           const char         *hostname,
