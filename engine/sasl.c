@@ -80,22 +80,15 @@ pochta_sasl_mechanism_client_first (PochtaSaslMechanism mechanism)
 int
 pochta_sasl_mechanism_strength (PochtaSaslMechanism mechanism)
 {
-  g_return_val_if_fail (mechanism < POCHTA_SASL_N_MECHANISMS, 0);
+  static const int strengths[POCHTA_SASL_N_MECHANISMS] = {
+    [POCHTA_SASL_CRAM_MD5] = 4,
+    [POCHTA_SASL_DIGEST_MD5] = 3,
+    [POCHTA_SASL_PLAIN] = 2,
+    [POCHTA_SASL_LOGIN] = 1,
+  };
 
-  switch (mechanism)
-    {
-    case POCHTA_SASL_CRAM_MD5:
-      return 4;
-    case POCHTA_SASL_DIGEST_MD5:
-      return 3;
-    case POCHTA_SASL_PLAIN:
-      return 2;
-    case POCHTA_SASL_LOGIN:
-      return 1;
-    case POCHTA_SASL_N_MECHANISMS:
-    default:
-      g_assert_not_reached ();
-    }
+  g_return_val_if_fail (mechanism < POCHTA_SASL_N_MECHANISMS, 0);
+  return strengths[mechanism];
 }
 
 /* ---- building blocks ---- */
@@ -691,7 +684,8 @@ server_cram_challenge (PochtaSaslServer *self, GBytes **out_challenge)
   gint64 seconds = pochta_generator_get_time (self->generator) / G_USEC_PER_SEC;
 
   g_free (self->challenge);
-  self->challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>", random, seconds, self->hostname);
+  self->challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
+                                     random, seconds, self->hostname);
   return server_challenge (self, SERVER_CRAM_WAIT_RESPONSE, g_string_new (self->challenge),
                            out_challenge);
 }
@@ -925,8 +919,9 @@ pochta_sasl_server_start (PochtaSaslServer *self,
 
     case POCHTA_SASL_N_MECHANISMS:
     default:
-      g_assert_not_reached ();
+      break;
     }
+  g_return_val_if_reached (POCHTA_SASL_MALFORMED);
 }
 
 PochtaSaslStatus
@@ -962,8 +957,9 @@ pochta_sasl_server_step (PochtaSaslServer *self,
     case SERVER_NOT_STARTED:
     case SERVER_DONE:
     default:
-      g_assert_not_reached ();
+      break;
     }
+  g_return_val_if_reached (POCHTA_SASL_MALFORMED);
 }
 
 const char *
@@ -1083,7 +1079,10 @@ pochta_sasl_client_initial_response (PochtaSaslClient *self, GBytes **out_respon
 }
 
 static PochtaSaslStatus
-client_respond (PochtaSaslClient *self, ClientState next_state, GBytes *response, GBytes **out_response)
+client_respond (PochtaSaslClient *self,
+                ClientState       next_state,
+                GBytes           *response,
+                GBytes          **out_response)
 {
   self->state = next_state;
   *out_response = response;
@@ -1219,6 +1218,37 @@ client_digest_rspauth (PochtaSaslClient *self,
   return client_finish (self, POCHTA_SASL_SUCCESS);
 }
 
+/* The answer to the server's first challenge, which decides how each
+ * mechanism begins. */
+static PochtaSaslStatus
+client_first_response (PochtaSaslClient *self,
+                       const guint8     *challenge,
+                       gsize             challenge_len,
+                       GBytes          **out_response)
+{
+  switch (self->mechanism)
+    {
+    case POCHTA_SASL_PLAIN:
+      /* RFC 4616 §2 / RFC 4954 §4: the server's only challenge is empty. */
+      if (challenge_len != 0)
+        return client_finish (self, POCHTA_SASL_MALFORMED);
+      return client_respond (self, CLIENT_PLAIN_SENT, client_plain_message (self), out_response);
+    case POCHTA_SASL_LOGIN:
+      /* The draft: clients ignore the prompt text (§2.2). */
+      return client_respond (self, CLIENT_LOGIN_USERNAME_SENT,
+                             g_bytes_new (self->login, strlen (self->login)), out_response);
+    case POCHTA_SASL_CRAM_MD5:
+      return client_cram_response (self, challenge, challenge_len, out_response);
+    case POCHTA_SASL_DIGEST_MD5:
+      return client_digest_response (self, challenge, challenge_len, out_response);
+    case POCHTA_SASL_N_MECHANISMS:
+    default:
+      break;
+    }
+  g_assert_not_reached ();
+  return client_finish (self, POCHTA_SASL_MALFORMED);
+}
+
 PochtaSaslStatus
 pochta_sasl_client_step (PochtaSaslClient *self,
                          const guint8     *challenge,
@@ -1237,9 +1267,8 @@ pochta_sasl_client_step (PochtaSaslClient *self,
   switch (self->state)
     {
     case CLIENT_NOT_STARTED:
-      break;
+      return client_first_response (self, challenge, challenge_len, out_response);
     case CLIENT_LOGIN_USERNAME_SENT:
-      /* The draft: clients ignore the prompt text (§2.2). */
       return client_respond (self, CLIENT_LOGIN_PASSWORD_SENT,
                              g_bytes_new (self->password, strlen (self->password)), out_response);
     case CLIENT_DIGEST_WAIT_RSPAUTH:
@@ -1252,25 +1281,7 @@ pochta_sasl_client_step (PochtaSaslClient *self,
       return client_finish (self, POCHTA_SASL_MALFORMED);
     case CLIENT_DONE:
     default:
-      g_assert_not_reached ();
+      break;
     }
-
-  switch (self->mechanism)
-    {
-    case POCHTA_SASL_PLAIN:
-      /* RFC 4616 §2 / RFC 4954 §4: the server's only challenge is empty. */
-      if (challenge_len != 0)
-        return client_finish (self, POCHTA_SASL_MALFORMED);
-      return client_respond (self, CLIENT_PLAIN_SENT, client_plain_message (self), out_response);
-    case POCHTA_SASL_LOGIN:
-      return client_respond (self, CLIENT_LOGIN_USERNAME_SENT,
-                             g_bytes_new (self->login, strlen (self->login)), out_response);
-    case POCHTA_SASL_CRAM_MD5:
-      return client_cram_response (self, challenge, challenge_len, out_response);
-    case POCHTA_SASL_DIGEST_MD5:
-      return client_digest_response (self, challenge, challenge_len, out_response);
-    case POCHTA_SASL_N_MECHANISMS:
-    default:
-      g_assert_not_reached ();
-    }
+  g_return_val_if_reached (POCHTA_SASL_MALFORMED);
 }

@@ -609,11 +609,13 @@ test_server_cram_md5_challenge (void)
   g_autofree char *expected = g_strdup_printf ("<%u.1234567890@" HOST ">",
                                                pochta_generator_next (twin));
   assert_bytes_str (first, expected);
+  g_assert_null (pochta_sasl_server_get_claimed_login (a));
 
   /* Checklist A12: a second session gets another challenge, also when the
    * clock has not moved. */
   g_autoptr (PochtaSaslServer) b = start_server (POCHTA_SASL_CRAM_MD5, "smtp", generator, &second);
   g_assert_false (g_bytes_equal (first, second));
+  g_assert_null (pochta_sasl_server_get_claimed_login (b));
 
   pochta_generator_set_time (generator, T0 + 61 * G_USEC_PER_SEC);
   g_autoptr (GBytes) third = NULL;
@@ -622,6 +624,7 @@ test_server_cram_md5_challenge (void)
   g_autofree char *later = g_strdup_printf ("<%u.1234567951@" HOST ">",
                                             pochta_generator_next (twin));
   assert_bytes_str (third, later);
+  g_assert_null (pochta_sasl_server_get_login (c));
 }
 
 typedef struct
@@ -641,7 +644,8 @@ test_server_cram_md5 (void)
 {
   const char replayed[] = "tim b913a602c7eda7a495b4e6e7334d3890";
   const CramRow rows[] = {
-    { "right digest", "Ivanov", "tanstaaf", FALSE, NO_BLOB, POCHTA_SASL_SUCCESS, "Ivanov", "Ivanov" },
+    { "right digest", "Ivanov", "tanstaaf", FALSE, NO_BLOB, POCHTA_SASL_SUCCESS, "Ivanov",
+      "Ivanov" },
     { "login in another case", "IVANOV", "tanstaaf", FALSE, NO_BLOB, POCHTA_SASL_SUCCESS,
       "IVANOV", "IVANOV" },
     { "upper-case hex", "Ivanov", "tanstaaf", TRUE, NO_BLOB, POCHTA_SASL_SUCCESS, "Ivanov",
@@ -752,10 +756,12 @@ test_server_digest_md5_challenge (void)
   g_autofree char *expected = g_strdup_printf (
     "realm=\"" HOST "\",nonce=\"%s\",qop=\"auth\",charset=utf-8,algorithm=md5-sess", nonce);
   assert_bytes_str (first, expected);
+  g_assert_null (pochta_sasl_server_get_claimed_login (a));
 
   g_autoptr (PochtaSaslServer) b = start_server (POCHTA_SASL_DIGEST_MD5, "smtp", generator,
                                                  &second);
   g_assert_false (g_bytes_equal (first, second));
+  g_assert_null (pochta_sasl_server_get_claimed_login (b));
 }
 
 /* The value of one directive in a challenge the tests trust. */
