@@ -1,0 +1,1191 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The POP3 server session: RFC 1939 states and commands, RFC 2449 CAPA
+ * and response codes, RFC 5034 AUTH.  Policies: see pop3-server.h. */
+#define G_LOG_DOMAIN "pochta-pop3-server"
+#include "config.h"
+
+#include <string.h>
+
+#include "event-queue-private.h"
+#include "line-reader.h"
+#include "pop3-server.h"
+
+/* RFC 1939 §3: a response line is up to 512 octets including CRLF. */
+#define RESPONSE_LINE_MAX 512
+/* Past this much unconsumed output feed () stops taking commands, so a
+ * client that pipelines RETRs without reading cannot grow it without
+ * bound. */
+#define OUTPUT_HIGH_WATER (64 * 1024)
+
+#define STATE_BIT(state) (1u << (state))
+#define IN_AUTHORIZATION STATE_BIT (POCHTA_POP3_STATE_AUTHORIZATION)
+#define IN_TRANSACTION STATE_BIT (POCHTA_POP3_STATE_TRANSACTION)
+
+typedef enum
+{
+  ARGS_NONE,              /* STAT, NOOP, RSET, QUIT, CAPA, STLS */
+  ARGS_OPTIONAL_MESSAGE,  /* LIST [msg], UIDL [msg] */
+  ARGS_MESSAGE,           /* RETR msg, DELE msg */
+  ARGS_MESSAGE_AND_LINES, /* TOP msg n */
+  ARGS_ONE,               /* USER name */
+  ARGS_REST,              /* PASS string: the whole rest of the line */
+  ARGS_TWO,               /* APOP name digest */
+  ARGS_MECHANISM,         /* AUTH mechanism [initial-response] */
+} ArgRule;
+
+typedef struct _Command Command;
+
+typedef struct
+{
+  const char *verb;
+  guint states;     /* STATE_BIT of every state the command is valid in */
+  ArgRule args;
+  const char *usage;
+  void (*handler) (PochtaPop3Server *self, const Command *command);
+  const char *rfc;  /* where the command is defined */
+} CommandSpec;
+
+struct _Command
+{
+  const CommandSpec *spec;
+  GStrv args;          /* the arguments split at SP (not for ARGS_REST) */
+  guint n_args;
+  const char *rest;    /* ARGS_REST: everything after "PASS " */
+  guint message;       /* 0-based index in the snapshot, when one was named */
+  gboolean has_message;
+  guint64 lines;       /* TOP's second argument */
+  char *user;          /* the USER a PASS may follow, or NULL */
+};
+
+struct _PochtaPop3Server
+{
+  char *hostname;
+  PochtaPop3Limits limits;
+  PochtaGenerator *generator;
+  char *fixed_timestamp;
+  gboolean disable_apop;
+  gboolean disable_sasl;
+  guint sasl_mechanisms;
+  guint login_delay;
+  char *implementation;
+  gboolean report_data_lines;
+  PochtaPop3Policy policy;
+
+  PochtaPop3State state;
+  gboolean started;
+  PochtaLineReader *reader;
+  GByteArray *output;
+  PochtaEventQueue *events;
+
+  char *timestamp;          /* the APOP timestamp of the greeting */
+  char *pending_user;       /* a USER that PASS may follow */
+  PochtaSaslServer *sasl;   /* while an AUTH exchange runs */
+  guint bad_commands;
+  guint auth_failures;
+
+  char *login;              /* once in TRANSACTION */
+  PochtaMailboxLock *lock;
+  GPtrArray *messages;      /* the lock's snapshot, borrowed */
+  gboolean *deleted;        /* per message of the snapshot */
+};
+
+static void handle_user (PochtaPop3Server *self, const Command *command);
+static void handle_pass (PochtaPop3Server *self, const Command *command);
+static void handle_apop (PochtaPop3Server *self, const Command *command);
+static void handle_auth (PochtaPop3Server *self, const Command *command);
+static void handle_stls (PochtaPop3Server *self, const Command *command);
+static void handle_capa (PochtaPop3Server *self, const Command *command);
+static void handle_quit (PochtaPop3Server *self, const Command *command);
+static void handle_stat (PochtaPop3Server *self, const Command *command);
+static void handle_list (PochtaPop3Server *self, const Command *command);
+static void handle_retr (PochtaPop3Server *self, const Command *command);
+static void handle_dele (PochtaPop3Server *self, const Command *command);
+static void handle_noop (PochtaPop3Server *self, const Command *command);
+static void handle_rset (PochtaPop3Server *self, const Command *command);
+static void handle_top (PochtaPop3Server *self, const Command *command);
+static void handle_uidl (PochtaPop3Server *self, const Command *command);
+
+static const CommandSpec commands[] = {
+  { "USER", IN_AUTHORIZATION, ARGS_ONE, "USER name", handle_user, "RFC 1939 §7" },
+  { "PASS", IN_AUTHORIZATION, ARGS_REST, "PASS string", handle_pass, "RFC 1939 §7" },
+  { "APOP", IN_AUTHORIZATION, ARGS_TWO, "APOP name digest", handle_apop, "RFC 1939 §7" },
+  { "AUTH", IN_AUTHORIZATION, ARGS_MECHANISM, "AUTH mechanism [initial-response]", handle_auth,
+    "RFC 5034 §4" },
+  { "STLS", IN_AUTHORIZATION, ARGS_NONE, "STLS", handle_stls, "RFC 2595 §4" },
+  { "CAPA", IN_AUTHORIZATION | IN_TRANSACTION, ARGS_NONE, "CAPA", handle_capa, "RFC 2449 §5" },
+  { "QUIT", IN_AUTHORIZATION | IN_TRANSACTION, ARGS_NONE, "QUIT", handle_quit, "RFC 1939 §4, §6" },
+  { "STAT", IN_TRANSACTION, ARGS_NONE, "STAT", handle_stat, "RFC 1939 §5" },
+  { "LIST", IN_TRANSACTION, ARGS_OPTIONAL_MESSAGE, "LIST [msg]", handle_list, "RFC 1939 §5" },
+  { "RETR", IN_TRANSACTION, ARGS_MESSAGE, "RETR msg", handle_retr, "RFC 1939 §5" },
+  { "DELE", IN_TRANSACTION, ARGS_MESSAGE, "DELE msg", handle_dele, "RFC 1939 §5" },
+  { "NOOP", IN_TRANSACTION, ARGS_NONE, "NOOP", handle_noop, "RFC 1939 §5" },
+  { "RSET", IN_TRANSACTION, ARGS_NONE, "RSET", handle_rset, "RFC 1939 §5" },
+  { "TOP", IN_TRANSACTION, ARGS_MESSAGE_AND_LINES, "TOP msg n", handle_top, "RFC 1939 §7" },
+  { "UIDL", IN_TRANSACTION, ARGS_OPTIONAL_MESSAGE, "UIDL [msg]", handle_uidl, "RFC 1939 §7" },
+};
+
+const char *
+pochta_pop3_state_to_string (PochtaPop3State state)
+{
+  switch (state)
+    {
+    case POCHTA_POP3_STATE_AUTHORIZATION: return "AUTHORIZATION";
+    case POCHTA_POP3_STATE_SASL: return "SASL";
+    case POCHTA_POP3_STATE_TRANSACTION: return "TRANSACTION";
+    case POCHTA_POP3_STATE_UPDATE: return "UPDATE";
+    case POCHTA_POP3_STATE_CLOSED: return "CLOSED";
+    case POCHTA_POP3_N_STATES:
+    default: return "unknown";
+    }
+}
+
+void
+pochta_pop3_limits_init_defaults (PochtaPop3Limits *limits)
+{
+  g_return_if_fail (limits != NULL);
+
+  limits->command_line_max = 255;
+  limits->argument_max = 40;
+  limits->sasl_line_max = 12288;
+  limits->bad_commands_max = 10;
+  limits->auth_failures_max = 3;
+}
+
+/* ---- output and events ---- */
+
+static void
+enter_state (PochtaPop3Server *self, PochtaPop3State state)
+{
+  g_assert (self != NULL);
+
+  if (self->state == state)
+    return;
+  pochta_event_queue_push_state (self->events, self->state, state);
+  self->state = state;
+}
+
+static void
+queue_line (PochtaPop3Server *self, const char *line, gsize len, gboolean report, gboolean in_data)
+{
+  g_byte_array_append (self->output, (const guint8 *) line, len);
+  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+  if (report)
+    pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, 0,
+                                  self->state, in_data);
+}
+
+/* The one way a status line goes out: "+OK text" or "-ERR [CODE] text",
+ * cut to RFC 1939 §3's 512 octets.  The event's detail is the response
+ * code (RFC 2449 §8), for the explanations. */
+static void G_GNUC_PRINTF (4, 5)
+queue_reply (PochtaPop3Server *self, gboolean ok, const char *code, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+  GString *line = g_string_new (ok ? "+OK" : "-ERR");
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (code != NULL)
+    g_string_append_printf (line, " [%s]", code);
+  if (*text != '\0')
+    g_string_append_printf (line, " %s", text);
+  if (line->len > RESPONSE_LINE_MAX - 2)
+    g_string_truncate (line, RESPONSE_LINE_MAX - 2);
+
+  g_byte_array_append (self->output, (const guint8 *) line->str, line->len);
+  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+
+  PochtaEvent event = { 0 };
+  event.type = POCHTA_EVENT_LINE_SENT;
+  event.length = line->len;
+  event.text = g_string_free (line, FALSE);
+  event.new_state = self->state;
+  event.detail = g_strdup (code);
+  pochta_event_queue_push (self->events, &event);
+}
+
+/* The end of a multi-line response (RFC 1939 §3). */
+static void
+queue_terminator (PochtaPop3Server *self, gboolean report, gboolean in_data)
+{
+  queue_line (self, ".", 1, report, in_data);
+}
+
+/* One line of a listing (LIST, UIDL, CAPA): always reported. */
+static void G_GNUC_PRINTF (2, 3)
+queue_listing_line (PochtaPop3Server *self, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *line = NULL;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  queue_line (self, line, strlen (line), TRUE, FALSE);
+}
+
+/* A message, or its first part, byte-stuffed (RFC 1939 §3): a line that
+ * begins with '.' gets another one.  The content is in wire form (CRLF
+ * lines), so the size the client counts is len plus the stuffing. */
+static void
+queue_content (PochtaPop3Server *self, const guint8 *data, gsize len)
+{
+  gsize pos = 0;
+
+  while (pos < len)
+    {
+      const guint8 *lf = memchr (data + pos, '\n', len - pos);
+      gsize end = lf != NULL ? (gsize) (lf - data) + 1 : len;
+      gsize content_end = end;
+
+      if (content_end > pos && data[content_end - 1] == '\n')
+        content_end--;
+      if (content_end > pos && data[content_end - 1] == '\r')
+        content_end--;
+
+      GString *line = g_string_sized_new (content_end - pos + 1);
+      if (data[pos] == '.')
+        g_string_append_c (line, '.');
+      g_string_append_len (line, (const char *) data + pos, (gssize) (content_end - pos));
+      queue_line (self, line->str, line->len, self->report_data_lines, TRUE);
+      g_string_free (line, TRUE);
+      pos = end;
+    }
+  queue_terminator (self, self->report_data_lines, TRUE);
+}
+
+/* ---- session ends ---- */
+
+static void
+drop_lock (PochtaPop3Server *self)
+{
+  self->messages = NULL;
+  g_clear_pointer (&self->deleted, g_free);
+  g_clear_pointer (&self->lock, pochta_mailbox_lock_release);
+}
+
+static void
+close_session (PochtaPop3Server *self, const char *reason)
+{
+  drop_lock (self);
+  g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+  enter_state (self, POCHTA_POP3_STATE_CLOSED);
+  pochta_event_queue_push_text (self->events, POCHTA_EVENT_CLOSED, reason);
+}
+
+/* A command that could not even be understood; too many close the
+ * session (limits->bad_commands_max). */
+static void G_GNUC_PRINTF (2, 3)
+bad_command (PochtaPop3Server *self, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  self->bad_commands++;
+  if (self->bad_commands >= self->limits.bad_commands_max)
+    {
+      queue_reply (self, FALSE, NULL, "too many bad commands, closing connection");
+      close_session (self, "too many bad commands");
+      return;
+    }
+  queue_reply (self, FALSE, NULL, "%s", text);
+}
+
+/* A failed login attempt of any kind; after limits->auth_failures_max the
+ * session closes once the -ERR is out. */
+static void
+auth_failed (PochtaPop3Server *self, const char *code, const char *text)
+{
+  enter_state (self, POCHTA_POP3_STATE_AUTHORIZATION);
+  queue_reply (self, FALSE, code, "%s", text);
+  self->auth_failures++;
+  if (self->auth_failures >= self->limits.auth_failures_max)
+    close_session (self, "too many authentication failures");
+}
+
+/* ---- the maildrop ---- */
+
+static void
+count_live (PochtaPop3Server *self, guint *out_count, gsize *out_octets)
+{
+  *out_count = 0;
+  *out_octets = 0;
+  for (guint i = 0; i < self->messages->len; i++)
+    if (!self->deleted[i])
+      {
+        (*out_count)++;
+        *out_octets += pochta_stored_message_get_size (g_ptr_array_index (self->messages, i));
+      }
+}
+
+static const char *
+plural (guint n)
+{
+  return n == 1 ? "" : "s";
+}
+
+/* Credentials are right: take the maildrop (RFC 1939 §4), or say why
+ * not with an RFC 2449/3206 response code. */
+static void
+finish_login (PochtaPop3Server *self, const char *login)
+{
+  g_autofree char *mailbox = NULL;
+  g_autoptr (GError) error = NULL;
+
+  enter_state (self, POCHTA_POP3_STATE_AUTHORIZATION);
+  if (self->policy.login_delayed != NULL && self->policy.login_delayed (login, self->policy.user_data))
+    {
+      queue_reply (self, FALSE, "LOGIN-DELAY", "%s logged in too recently, try again later", login);
+      return;
+    }
+
+  mailbox = self->policy.resolve_mailbox != NULL
+              ? self->policy.resolve_mailbox (login, self->policy.user_data)
+              : g_strdup (login);
+  if (mailbox != NULL)
+    self->lock = pochta_mail_store_lock (self->policy.store, mailbox, &error);
+  if (self->lock == NULL)
+    {
+      if (g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_IN_USE))
+        queue_reply (self, FALSE, "IN-USE", "unable to lock maildrop: it is in use");
+      else if (mailbox == NULL
+               || g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_NO_SUCH_MAILBOX)
+               || g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_INVALID_NAME))
+        queue_reply (self, FALSE, "SYS/PERM", "no maildrop for %s here", login);
+      else
+        queue_reply (self, FALSE, "SYS/TEMP", "unable to open maildrop");
+      return;
+    }
+
+  self->login = g_strdup (login);
+  self->messages = pochta_mailbox_lock_get_messages (self->lock);
+  self->deleted = g_new0 (gboolean, self->messages->len + 1);
+  pochta_event_queue_push_text (self->events, POCHTA_EVENT_AUTHENTICATED, login);
+  enter_state (self, POCHTA_POP3_STATE_TRANSACTION);
+
+  guint count;
+  gsize octets;
+  count_live (self, &count, &octets);
+  queue_reply (self, TRUE, NULL, "%s's maildrop has %u message%s (%" G_GSIZE_FORMAT " octets)",
+               login, count, plural (count), octets);
+}
+
+/* ---- AUTHORIZATION commands ---- */
+
+static void
+handle_user (PochtaPop3Server *self, const Command *command)
+{
+  self->pending_user = g_strdup (command->args[0]);
+  queue_reply (self, TRUE, NULL, "send PASS");
+}
+
+static void
+handle_pass (PochtaPop3Server *self, const Command *command)
+{
+  if (command->user == NULL)
+    {
+      queue_reply (self, FALSE, NULL, "PASS must follow a successful USER");
+      return;
+    }
+
+  g_autofree char *secret = self->policy.get_secret != NULL
+                              ? self->policy.get_secret (command->user, self->policy.user_data)
+                              : NULL;
+  if (secret == NULL || strcmp (secret, command->rest) != 0)
+    {
+      auth_failed (self, "AUTH", "invalid user name or password");
+      return;
+    }
+  finish_login (self, command->user);
+}
+
+static gboolean
+is_hex_digest (const char *text)
+{
+  if (strlen (text) != 32)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isxdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+handle_apop (PochtaPop3Server *self, const Command *command)
+{
+  const char *name = command->args[0];
+  const char *digest = command->args[1];
+
+  if (self->timestamp == NULL)
+    {
+      queue_reply (self, FALSE, NULL, "APOP is not available here");
+      return;
+    }
+  if (!is_hex_digest (digest))
+    {
+      auth_failed (self, "AUTH", "permission denied");
+      return;
+    }
+
+  g_autofree char *secret = self->policy.get_secret != NULL
+                              ? self->policy.get_secret (name, self->policy.user_data)
+                              : NULL;
+  g_autofree char *expected = secret != NULL ? pochta_apop_digest (self->timestamp, secret) : NULL;
+  if (expected == NULL || g_ascii_strcasecmp (expected, digest) != 0)
+    {
+      auth_failed (self, "AUTH", "permission denied");
+      return;
+    }
+  finish_login (self, name);
+}
+
+static gboolean
+mechanism_offered (PochtaPop3Server *self, PochtaSaslMechanism mechanism)
+{
+  return !self->disable_sasl && (self->sasl_mechanisms & (1u << mechanism)) != 0;
+}
+
+/* Acts on what the SASL server said after a start or a step. */
+static void
+sasl_progress (PochtaPop3Server *self, PochtaSaslStatus status, GBytes *challenge)
+{
+  switch (status)
+    {
+    case POCHTA_SASL_CONTINUE:
+      {
+        gsize len;
+        const guint8 *data = g_bytes_get_data (challenge, &len);
+        g_autofree char *encoded = g_base64_encode (data, len);
+        g_autofree char *line = g_strconcat ("+ ", encoded, NULL);
+
+        enter_state (self, POCHTA_POP3_STATE_SASL);
+        queue_line (self, line, strlen (line), TRUE, FALSE);
+        return;
+      }
+    case POCHTA_SASL_SUCCESS:
+      {
+        g_autofree char *login = g_strdup (pochta_sasl_server_get_login (self->sasl));
+        g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+        finish_login (self, login);
+        return;
+      }
+    case POCHTA_SASL_FAILURE:
+      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+      auth_failed (self, "AUTH", "authentication failed");
+      return;
+    case POCHTA_SASL_MALFORMED:
+    default:
+      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+      auth_failed (self, NULL, "malformed authentication exchange");
+      return;
+    }
+}
+
+static void
+handle_auth (PochtaPop3Server *self, const Command *command)
+{
+  PochtaSaslMechanism mechanism;
+
+  if (!pochta_sasl_mechanism_from_string (command->args[0], &mechanism)
+      || !mechanism_offered (self, mechanism))
+    {
+      queue_reply (self, FALSE, NULL, "unsupported authentication mechanism");
+      return;
+    }
+
+  /* RFC 5034 §4: "=" is an initial response of zero length. */
+  g_autoptr (GBytes) initial = NULL;
+  if (command->n_args == 2)
+    {
+      const char *text = command->args[1];
+      initial = strcmp (text, "=") == 0 ? g_bytes_new (NULL, 0)
+                                        : pochta_base64_decode_strict (text, strlen (text));
+      if (initial == NULL)
+        {
+          auth_failed (self, NULL, "invalid base64 in the initial response");
+          return;
+        }
+    }
+
+  self->sasl = pochta_sasl_server_new (mechanism, "pop", self->hostname, self->generator,
+                                       self->policy.get_secret, self->policy.user_data);
+  gsize len = 0;
+  const guint8 *data = initial != NULL ? g_bytes_get_data (initial, &len) : NULL;
+  g_autoptr (GBytes) challenge = NULL;
+  PochtaSaslStatus status =
+    pochta_sasl_server_start (self->sasl, initial != NULL, data, len, &challenge);
+  sasl_progress (self, status, challenge);
+}
+
+/* A line while a "+ " challenge is outstanding (RFC 5034 §4). */
+static void
+handle_sasl_response (PochtaPop3Server *self, PochtaLineStatus status, const char *line, gsize len)
+{
+  if (status != POCHTA_LINE_CRLF)
+    {
+      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+      auth_failed (self, NULL, status == POCHTA_LINE_TOO_LONG ? "authentication response too long"
+                                                              : "line must end with CRLF");
+      return;
+    }
+  if (len == 1 && line[0] == '*')
+    {
+      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+      auth_failed (self, NULL, "authentication cancelled");
+      return;
+    }
+
+  g_autoptr (GBytes) response = pochta_base64_decode_strict (line, len);
+  if (response == NULL)
+    {
+      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+      auth_failed (self, NULL, "invalid base64 in the authentication response");
+      return;
+    }
+
+  gsize response_len;
+  const guint8 *data = g_bytes_get_data (response, &response_len);
+  g_autoptr (GBytes) challenge = NULL;
+  PochtaSaslStatus sasl_status = pochta_sasl_server_step (self->sasl, data, response_len, &challenge);
+  sasl_progress (self, sasl_status, challenge);
+}
+
+static void
+handle_stls (PochtaPop3Server *self, const Command *command)
+{
+  queue_reply (self, FALSE, NULL, "TLS is not available on this server");
+}
+
+static void
+handle_capa (PochtaPop3Server *self, const Command *command)
+{
+  queue_reply (self, TRUE, NULL, "Capability list follows");
+  queue_listing_line (self, "TOP");
+  queue_listing_line (self, "UIDL");
+  queue_listing_line (self, "USER");
+  if (!self->disable_sasl)
+    {
+      GString *sasl = g_string_new ("SASL");
+      for (int mechanism = 0; mechanism < POCHTA_SASL_N_MECHANISMS; mechanism++)
+        if (mechanism_offered (self, mechanism))
+          g_string_append_printf (sasl, " %s", pochta_sasl_mechanism_to_string (mechanism));
+      queue_listing_line (self, "%s", sasl->str);
+      g_string_free (sasl, TRUE);
+    }
+  queue_listing_line (self, "RESP-CODES");
+  queue_listing_line (self, "AUTH-RESP-CODE");
+  queue_listing_line (self, "PIPELINING");
+  if (self->login_delay > 0)
+    queue_listing_line (self, "LOGIN-DELAY %u", self->login_delay);
+  queue_listing_line (self, "IMPLEMENTATION %s", self->implementation);
+  queue_terminator (self, TRUE, FALSE);
+}
+
+static void
+quit_from_transaction (PochtaPop3Server *self)
+{
+  g_autoptr (GPtrArray) doomed = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  guint left;
+  gsize octets;
+
+  enter_state (self, POCHTA_POP3_STATE_UPDATE);
+  for (guint i = 0; i < self->messages->len; i++)
+    if (self->deleted[i])
+      g_ptr_array_add (doomed, g_ptr_array_index (self->messages, i));
+  count_live (self, &left, &octets);
+  gboolean removed = doomed->len == 0 || pochta_mailbox_lock_expunge (self->lock, doomed, &error);
+  drop_lock (self);
+
+  if (!removed)
+    queue_reply (self, FALSE, NULL, "some deleted messages not removed");
+  else if (left == 0)
+    queue_reply (self, TRUE, NULL, "%s POP3 server signing off (maildrop empty)", self->hostname);
+  else
+    queue_reply (self, TRUE, NULL, "%s POP3 server signing off (%u message%s left)",
+                 self->hostname, left, plural (left));
+  close_session (self, "QUIT");
+}
+
+static void
+handle_quit (PochtaPop3Server *self, const Command *command)
+{
+  if (self->state == POCHTA_POP3_STATE_TRANSACTION)
+    {
+      quit_from_transaction (self);
+      return;
+    }
+  /* RFC 1939 §6: QUIT in AUTHORIZATION ends the session without UPDATE. */
+  queue_reply (self, TRUE, NULL, "%s POP3 server signing off", self->hostname);
+  close_session (self, "QUIT");
+}
+
+/* ---- TRANSACTION commands ---- */
+
+static PochtaStoredMessage *
+message_at (PochtaPop3Server *self, guint index)
+{
+  return g_ptr_array_index (self->messages, index);
+}
+
+static void
+handle_stat (PochtaPop3Server *self, const Command *command)
+{
+  guint count;
+  gsize octets;
+
+  count_live (self, &count, &octets);
+  queue_reply (self, TRUE, NULL, "%u %" G_GSIZE_FORMAT, count, octets);
+}
+
+static void
+handle_list (PochtaPop3Server *self, const Command *command)
+{
+  if (command->has_message)
+    {
+      queue_reply (self, TRUE, NULL, "%u %" G_GSIZE_FORMAT, command->message + 1,
+                   pochta_stored_message_get_size (message_at (self, command->message)));
+      return;
+    }
+
+  guint count;
+  gsize octets;
+  count_live (self, &count, &octets);
+  queue_reply (self, TRUE, NULL, "%u message%s (%" G_GSIZE_FORMAT " octets)", count, plural (count),
+               octets);
+  for (guint i = 0; i < self->messages->len; i++)
+    if (!self->deleted[i])
+      queue_listing_line (self, "%u %" G_GSIZE_FORMAT, i + 1,
+                          pochta_stored_message_get_size (message_at (self, i)));
+  queue_terminator (self, TRUE, FALSE);
+}
+
+static void
+handle_uidl (PochtaPop3Server *self, const Command *command)
+{
+  if (command->has_message)
+    {
+      queue_reply (self, TRUE, NULL, "%u %s", command->message + 1,
+                   pochta_stored_message_get_uid (message_at (self, command->message)));
+      return;
+    }
+
+  queue_reply (self, TRUE, NULL, "unique-id listing follows");
+  for (guint i = 0; i < self->messages->len; i++)
+    if (!self->deleted[i])
+      queue_listing_line (self, "%u %s", i + 1, pochta_stored_message_get_uid (message_at (self, i)));
+  queue_terminator (self, TRUE, FALSE);
+}
+
+/* The message's octets, or NULL after answering -ERR. */
+static GBytes *
+read_message (PochtaPop3Server *self, guint index)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *content = pochta_mail_store_read (self->policy.store, message_at (self, index), &error);
+
+  if (content != NULL)
+    return content;
+  if (g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_MESSAGE_GONE))
+    queue_reply (self, FALSE, NULL, "no such message");
+  else
+    queue_reply (self, FALSE, "SYS/TEMP", "cannot read message %u", index + 1);
+  return NULL;
+}
+
+static void
+handle_retr (PochtaPop3Server *self, const Command *command)
+{
+  PochtaStoredMessage *message = message_at (self, command->message);
+  g_autoptr (GBytes) content = read_message (self, command->message);
+
+  if (content == NULL)
+    return;
+
+  gsize len;
+  const guint8 *data = g_bytes_get_data (content, &len);
+  queue_reply (self, TRUE, NULL, "%" G_GSIZE_FORMAT " octets", len);
+  queue_content (self, data, len);
+  /* Being seen is bookkeeping for Maildir readers; a failure to record it
+   * changes nothing for this client. */
+  pochta_mail_store_mark_seen (self->policy.store, message, NULL);
+}
+
+/* The length of the header, the blank line and the first n body lines
+ * (RFC 1939 §7 TOP).  A message without a blank line is all header. */
+static gsize
+top_length (const guint8 *data, gsize len, guint64 n_lines)
+{
+  gsize pos = 0;
+  gboolean in_header = TRUE;
+
+  while (pos < len && (in_header || n_lines > 0))
+    {
+      const guint8 *lf = memchr (data + pos, '\n', len - pos);
+      gsize end = lf != NULL ? (gsize) (lf - data) + 1 : len;
+      gboolean blank = end - pos == 2 && data[pos] == '\r';
+
+      if (in_header)
+        in_header = !blank;
+      else
+        n_lines--;
+      pos = end;
+    }
+  return pos;
+}
+
+static void
+handle_top (PochtaPop3Server *self, const Command *command)
+{
+  g_autoptr (GBytes) content = read_message (self, command->message);
+
+  if (content == NULL)
+    return;
+
+  gsize len;
+  const guint8 *data = g_bytes_get_data (content, &len);
+  queue_reply (self, TRUE, NULL, "top of message follows");
+  queue_content (self, data, top_length (data, len, command->lines));
+}
+
+static void
+handle_dele (PochtaPop3Server *self, const Command *command)
+{
+  self->deleted[command->message] = TRUE;
+  queue_reply (self, TRUE, NULL, "message %u deleted", command->message + 1);
+}
+
+static void
+handle_noop (PochtaPop3Server *self, const Command *command)
+{
+  queue_reply (self, TRUE, NULL, "%s", "");
+}
+
+static void
+handle_rset (PochtaPop3Server *self, const Command *command)
+{
+  guint count;
+  gsize octets;
+
+  memset (self->deleted, 0, sizeof (gboolean) * self->messages->len);
+  count_live (self, &count, &octets);
+  queue_reply (self, TRUE, NULL, "maildrop has %u message%s (%" G_GSIZE_FORMAT " octets)", count,
+               plural (count), octets);
+}
+
+/* ---- parsing ---- */
+
+static const CommandSpec *
+lookup_command (const char *verb, gsize len)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strlen (commands[i].verb) == len && g_ascii_strncasecmp (commands[i].verb, verb, len) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+static gboolean
+is_printable_ascii (const char *line, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) line[i] < 0x20 || (guchar) line[i] > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_decimal (const char *text)
+{
+  if (*text == '\0')
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* A decimal number; one too big for the type saturates, which for a
+ * message number means "no such message" and for TOP "all lines". */
+static guint64
+parse_decimal (const char *text)
+{
+  guint64 value = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guint digit = (guint) (*p - '0');
+      if (value > (G_MAXUINT64 - digit) / 10)
+        return G_MAXUINT64;
+      value = value * 10 + digit;
+    }
+  return value;
+}
+
+static gboolean
+arguments_fit_rule (ArgRule rule, guint n_args)
+{
+  switch (rule)
+    {
+    case ARGS_NONE: return n_args == 0;
+    case ARGS_OPTIONAL_MESSAGE: return n_args <= 1;
+    case ARGS_MESSAGE: return n_args == 1;
+    case ARGS_MESSAGE_AND_LINES: return n_args == 2;
+    case ARGS_ONE: return n_args == 1;
+    case ARGS_TWO: return n_args == 2;
+    case ARGS_MECHANISM: return n_args == 1 || n_args == 2;
+    case ARGS_REST:
+    default: g_assert_not_reached ();
+    }
+}
+
+/* Splits the arguments at single spaces; FALSE on an empty argument
+ * (two spaces in a row, or a space at the start). */
+static gboolean
+split_arguments (const char *text, Command *command)
+{
+  g_autofree char *trimmed = g_strdup (text);
+  gsize len = strlen (trimmed);
+
+  /* Trailing spaces are forgiven (as RFC 5321 §4.1.1 does for SMTP). */
+  while (len > 0 && trimmed[len - 1] == ' ')
+    trimmed[--len] = '\0';
+  command->args = len > 0 ? g_strsplit (trimmed, " ", -1) : g_new0 (char *, 1);
+  command->n_args = g_strv_length (command->args);
+  for (guint i = 0; i < command->n_args; i++)
+    if (command->args[i][0] == '\0')
+      return FALSE;
+  return TRUE;
+}
+
+/* Checks the message number argument; FALSE after answering. */
+static gboolean
+resolve_message (PochtaPop3Server *self, const char *text, Command *command)
+{
+  if (!is_decimal (text))
+    {
+      bad_command (self, "invalid message number");
+      return FALSE;
+    }
+
+  guint64 number = parse_decimal (text);
+  if (number == 0 || number > self->messages->len)
+    {
+      queue_reply (self, FALSE, NULL, "no such message");
+      return FALSE;
+    }
+  if (self->deleted[number - 1])
+    {
+      queue_reply (self, FALSE, NULL, "message %u already deleted", (guint) number);
+      return FALSE;
+    }
+  command->message = (guint) (number - 1);
+  command->has_message = TRUE;
+  return TRUE;
+}
+
+/* Everything common to all commands: known verb, valid state, argument
+ * syntax and lengths, message numbers.  FALSE after answering -ERR. */
+static gboolean
+precheck (PochtaPop3Server *self, const char *line, gsize len, Command *command)
+{
+  if (!is_printable_ascii (line, len))
+    {
+      bad_command (self, "invalid character in command");
+      return FALSE;
+    }
+  if (len == 0)
+    {
+      bad_command (self, "empty command");
+      return FALSE;
+    }
+
+  const char *space = memchr (line, ' ', len);
+  gsize verb_len = space != NULL ? (gsize) (space - line) : len;
+  command->spec = lookup_command (line, verb_len);
+  if (command->spec == NULL)
+    {
+      bad_command (self, "unknown command");
+      return FALSE;
+    }
+  const CommandSpec *spec = command->spec;
+  if ((spec->states & STATE_BIT (self->state)) == 0)
+    {
+      bad_command (self, "%s is not valid in the %s state", spec->verb,
+                   pochta_pop3_state_to_string (self->state));
+      return FALSE;
+    }
+
+  const char *arguments = space != NULL ? space + 1 : "";
+  if (spec->args == ARGS_REST)
+    {
+      if (*arguments == '\0')
+        {
+          bad_command (self, "usage: %s", spec->usage);
+          return FALSE;
+        }
+      command->rest = arguments;
+      return TRUE;
+    }
+
+  if (!split_arguments (arguments, command) || !arguments_fit_rule (spec->args, command->n_args))
+    {
+      bad_command (self, "usage: %s", spec->usage);
+      return FALSE;
+    }
+  for (guint i = 0; i < command->n_args; i++)
+    {
+      /* AUTH's initial response is bounded by the line alone (RFC 5034 §4). */
+      gboolean bounded = !(spec->args == ARGS_MECHANISM && i == 1);
+      if (bounded && strlen (command->args[i]) > self->limits.argument_max)
+        {
+          bad_command (self, "argument too long");
+          return FALSE;
+        }
+    }
+
+  switch (spec->args)
+    {
+    case ARGS_OPTIONAL_MESSAGE:
+      return command->n_args == 0 || resolve_message (self, command->args[0], command);
+    case ARGS_MESSAGE:
+      return resolve_message (self, command->args[0], command);
+    case ARGS_MESSAGE_AND_LINES:
+      if (!is_decimal (command->args[1]))
+        {
+          bad_command (self, "usage: %s", spec->usage);
+          return FALSE;
+        }
+      command->lines = parse_decimal (command->args[1]);
+      return resolve_message (self, command->args[0], command);
+    case ARGS_NONE:
+    case ARGS_ONE:
+    case ARGS_TWO:
+    case ARGS_MECHANISM:
+    case ARGS_REST:
+    default:
+      return TRUE;
+    }
+}
+
+static void
+handle_command (PochtaPop3Server *self, PochtaLineStatus status, const char *line, gsize len)
+{
+  Command command = { 0 };
+
+  /* RFC 1939 §7: PASS only immediately after USER; whatever comes next
+   * consumes the USER. */
+  command.user = g_steal_pointer (&self->pending_user);
+
+  if (status == POCHTA_LINE_TOO_LONG)
+    bad_command (self, "line too long");
+  else if (status == POCHTA_LINE_BARE_LF)
+    bad_command (self, "line must end with CRLF");
+  else if (precheck (self, line, len, &command))
+    command.spec->handler (self, &command);
+
+  g_strfreev (command.args);
+  g_free (command.user);
+}
+
+static void
+handle_line (PochtaPop3Server *self, PochtaLineStatus status)
+{
+  gsize len;
+  const char *line = pochta_line_reader_get_line (self->reader, &len);
+
+  pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_RECEIVED, line, len, 0,
+                                self->state, FALSE);
+  if (self->state == POCHTA_POP3_STATE_SASL)
+    handle_sasl_response (self, status, line, len);
+  else
+    handle_command (self, status, line, len);
+}
+
+/* ---- public API ---- */
+
+PochtaPop3Server *
+pochta_pop3_server_new (const PochtaPop3Config *config, const PochtaPop3Policy *policy)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (config->hostname != NULL && *config->hostname != '\0', NULL);
+  g_return_val_if_fail (config->generator != NULL, NULL);
+  g_return_val_if_fail (policy != NULL, NULL);
+  g_return_val_if_fail (policy->store != NULL, NULL);
+
+  PochtaPop3Server *self = g_new0 (PochtaPop3Server, 1);
+  PochtaPop3Limits defaults;
+
+  pochta_pop3_limits_init_defaults (&defaults);
+  self->limits = config->limits != NULL ? *config->limits : defaults;
+  if (self->limits.command_line_max == 0)
+    self->limits.command_line_max = defaults.command_line_max;
+  if (self->limits.argument_max == 0)
+    self->limits.argument_max = defaults.argument_max;
+  if (self->limits.sasl_line_max == 0)
+    self->limits.sasl_line_max = defaults.sasl_line_max;
+  if (self->limits.bad_commands_max == 0)
+    self->limits.bad_commands_max = defaults.bad_commands_max;
+  if (self->limits.auth_failures_max == 0)
+    self->limits.auth_failures_max = defaults.auth_failures_max;
+
+  self->hostname = g_strdup (config->hostname);
+  self->generator = config->generator;
+  self->fixed_timestamp = g_strdup (config->fixed_timestamp);
+  self->disable_apop = config->disable_apop;
+  self->disable_sasl = config->disable_sasl;
+  self->sasl_mechanisms = config->sasl_mechanisms != 0 ? config->sasl_mechanisms
+                                                       : (1u << POCHTA_SASL_N_MECHANISMS) - 1;
+  self->login_delay = config->login_delay;
+  self->implementation = g_strdup (config->implementation != NULL ? config->implementation : "Pochta");
+  self->report_data_lines = config->report_data_lines;
+  self->policy = *policy;
+  pochta_mail_store_ref (self->policy.store);
+
+  self->state = POCHTA_POP3_STATE_AUTHORIZATION;
+  self->reader = pochta_line_reader_new (self->limits.command_line_max);
+  self->output = g_byte_array_new ();
+  self->events = pochta_event_queue_new ();
+  return self;
+}
+
+void
+pochta_pop3_server_free (PochtaPop3Server *self)
+{
+  if (self == NULL)
+    return;
+  drop_lock (self);
+  g_clear_pointer (&self->sasl, pochta_sasl_server_free);
+  pochta_mail_store_unref (self->policy.store);
+  pochta_line_reader_free (self->reader);
+  g_byte_array_unref (self->output);
+  pochta_event_queue_free (self->events);
+  g_free (self->hostname);
+  g_free (self->fixed_timestamp);
+  g_free (self->implementation);
+  g_free (self->timestamp);
+  g_free (self->pending_user);
+  g_free (self->login);
+  g_free (self);
+}
+
+void
+pochta_pop3_server_start (PochtaPop3Server *self)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->started);
+
+  self->started = TRUE;
+  if (self->disable_apop)
+    {
+      queue_reply (self, TRUE, NULL, "POP3 server ready");
+      return;
+    }
+  /* RFC 1939 §7: a msg-id "<process-ID.clock@hostname>" that differs on
+   * every greeting; both numbers come from the generator. */
+  if (self->fixed_timestamp != NULL)
+    self->timestamp = g_strdup (self->fixed_timestamp);
+  else
+    self->timestamp = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
+                                       pochta_generator_range (self->generator, 1, 100000),
+                                       pochta_generator_get_time (self->generator) / G_USEC_PER_SEC,
+                                       self->hostname);
+  queue_reply (self, TRUE, NULL, "POP3 server ready %s", self->timestamp);
+}
+
+gssize
+pochta_pop3_server_feed (PochtaPop3Server *self, const guint8 *data, gsize len)
+{
+  g_return_val_if_fail (self != NULL, -1);
+  g_return_val_if_fail (data != NULL || len == 0, -1);
+  g_return_val_if_fail (self->started, -1);
+
+  if (self->state == POCHTA_POP3_STATE_CLOSED)
+    return -1;
+
+  gsize consumed = 0;
+  while (consumed < len && self->state != POCHTA_POP3_STATE_CLOSED
+         && self->output->len <= OUTPUT_HIGH_WATER)
+    {
+      PochtaLineStatus status;
+      pochta_line_reader_set_max (self->reader, self->state == POCHTA_POP3_STATE_SASL
+                                                  ? self->limits.sasl_line_max
+                                                  : self->limits.command_line_max);
+      consumed += pochta_line_reader_feed (self->reader, data + consumed, len - consumed, &status);
+      if (status != POCHTA_LINE_NONE)
+        handle_line (self, status);
+    }
+  return (gssize) consumed;
+}
+
+void
+pochta_pop3_server_feed_eof (PochtaPop3Server *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->state != POCHTA_POP3_STATE_CLOSED)
+    close_session (self, "connection lost");
+}
+
+void
+pochta_pop3_server_autologout (PochtaPop3Server *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->state != POCHTA_POP3_STATE_CLOSED)
+    close_session (self, "autologout");
+}
+
+gsize
+pochta_pop3_server_peek_output (PochtaPop3Server *self, const guint8 **out_data)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (out_data != NULL, 0);
+
+  *out_data = self->output->data;
+  return self->output->len;
+}
+
+void
+pochta_pop3_server_consume_output (PochtaPop3Server *self, gsize n_bytes)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (n_bytes <= self->output->len);
+
+  g_byte_array_remove_range (self->output, 0, (guint) n_bytes);
+}
+
+gboolean
+pochta_pop3_server_next_event (PochtaPop3Server *self, PochtaEvent *out_event)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (out_event != NULL, FALSE);
+
+  return pochta_event_queue_pop (self->events, out_event);
+}
+
+PochtaPop3State
+pochta_pop3_server_get_state (PochtaPop3Server *self)
+{
+  g_return_val_if_fail (self != NULL, POCHTA_POP3_STATE_CLOSED);
+  return self->state;
+}
+
+const char *
+pochta_pop3_server_get_timestamp (PochtaPop3Server *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->timestamp;
+}
+
+const char *
+pochta_pop3_server_get_login (PochtaPop3Server *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->login;
+}
