@@ -48,8 +48,12 @@ typedef struct
   PochtaDsnNotify notify;   /* sent as NOTIFY= when the server offers DSN */
   char *orcpt;              /* sent as ORCPT= when the server offers DSN */
   PochtaSmtpOutcome outcome;
-  guint code;               /* the reply that decided the outcome */
-  char *text;               /* its text */
+  /* The reply that decided the outcome.  When no reply did, the code a
+   * server would have given: 451 for a lost connection or a broken reply
+   * (RFC 5321 §3.8), 552 for a message over the SIZE limit (RFC 1870
+   * §6.1), 554 when AUTH was asked for and cannot be done. */
+  guint code;
+  char *text;               /* its text (lines joined with "\n"), or the reason */
 } PochtaSmtpClientRecipient;
 
 typedef struct
@@ -89,7 +93,9 @@ void pochta_smtp_client_set_recipient_dsn (PochtaSmtpClient *self,
  * session is DONE); negative on misuse. */
 gssize pochta_smtp_client_feed (PochtaSmtpClient *self, const guint8 *data, gsize len);
 /* The server closed: outstanding recipients become TEMPORARY (RFC 5321
- * §3.8: a drop counts as 451), the session ends. */
+ * §3.8: a drop counts as 451), the session ends.  Once the session is
+ * DONE, feed () reads nothing more: bytes after the reply to QUIT within
+ * the same feed are an error, in a later feed they are left unconsumed. */
 void pochta_smtp_client_feed_eof (PochtaSmtpClient *self);
 
 gsize pochta_smtp_client_peek_output (PochtaSmtpClient *self, const guint8 **out_data);
@@ -100,11 +106,20 @@ PochtaSmtpClientState pochta_smtp_client_get_state (PochtaSmtpClient *self);
 gboolean pochta_smtp_client_is_done (PochtaSmtpClient *self);
 /* TRUE when the server took the message (250 after the data). */
 gboolean pochta_smtp_client_message_accepted (PochtaSmtpClient *self);
-/* Why the session ended without delivering, or NULL. */
+/* Why the session did not end as planned, or NULL: the connection, AUTH,
+ * MAIL or the message refused, every recipient refused, a broken reply, a
+ * lost connection.  Some recipients refused while others got the message
+ * is no error; their outcomes say who got it. */
 const char *pochta_smtp_client_get_error (PochtaSmtpClient *self);
 
 guint pochta_smtp_client_get_n_recipients (PochtaSmtpClient *self);
 const PochtaSmtpClientRecipient *pochta_smtp_client_get_recipient (PochtaSmtpClient *self, guint index);
+
+/* The reply to config->verify[index]: its code (0 while unanswered) and,
+ * in *out_text, its text.  VRFY informs; it never changes delivery. */
+guint pochta_smtp_client_get_verify_reply (PochtaSmtpClient *self,
+                                           guint             index,
+                                           const char      **out_text);
 
 /* What the server's EHLO advertised ("SIZE 10240000", ...); empty after HELO. */
 GStrv pochta_smtp_client_dup_server_extensions (PochtaSmtpClient *self);
