@@ -16,12 +16,16 @@ typedef enum
 } PochtaProtocol;
 
 const char *pochta_protocol_to_string (PochtaProtocol protocol);   /* "smtp", "pop3" */
+gboolean pochta_protocol_from_string (const char *name, PochtaProtocol *out_protocol);
 
 typedef enum
 {
   POCHTA_DIRECTION_CLIENT,   /* "C:" client to server */
   POCHTA_DIRECTION_SERVER,   /* "S:" server to client */
 } PochtaDirection;
+
+const char *pochta_direction_to_string (PochtaDirection direction); /* "client", "server" */
+gboolean pochta_direction_from_string (const char *name, PochtaDirection *out_direction);
 
 typedef struct
 {
@@ -35,6 +39,11 @@ typedef struct
   guint16 server_port;       /* 25, 110, ... */
   gint64 open_time;          /* virtual µs since the Unix epoch */
   gint64 close_time;         /* -1 while open */
+  /* Where the opening and the closing fall among the items: the number of
+   * items recorded before them (so the views and the pcap put the
+   * handshake and the FIN exactly there).  close_index is 0 while open. */
+  guint open_index;
+  guint close_index;
 } PochtaTranscriptConnection;
 
 /* The class of a reply by its first digit (RFC 5321 §4.2.1); POP3's +OK
@@ -49,12 +58,19 @@ typedef enum
   POCHTA_REPLY_PERMANENT = 5, /* 5yz: red */
 } PochtaReplyClass;
 
+/* "none", "positive", "intermediate", "transient", "permanent" */
+const char *pochta_reply_class_to_string (PochtaReplyClass reply_class);
+gboolean pochta_reply_class_from_string (const char *name, PochtaReplyClass *out_class);
+
 typedef enum
 {
   POCHTA_ITEM_LINE,          /* a command, reply or data line */
   POCHTA_ITEM_MTA,           /* an MTA event: queued, retry, bounced, delivered, ... */
   POCHTA_ITEM_NOTE,          /* a remark of the scenario or lesson */
 } PochtaTranscriptItemKind;
+
+const char *pochta_transcript_item_kind_to_string (PochtaTranscriptItemKind kind); /* "line", "mta", "note" */
+gboolean pochta_transcript_item_kind_from_string (const char *name, PochtaTranscriptItemKind *out_kind);
 
 typedef struct
 {
@@ -94,10 +110,11 @@ guint pochta_transcript_open_connection (PochtaTranscript *self,
                                          gint64            time);
 void pochta_transcript_close_connection (PochtaTranscript *self, guint connection, gint64 time);
 
-/* A line crossing connection.  The transcript parses it: for the client,
- * the verb (nothing when in_data); for the server, the SMTP reply code and
- * enhanced status code, or POP3 +OK/-ERR with its [CODE].  state_before and
- * state_after may be NULL. */
+/* A line crossing connection, which must be open.  The transcript parses
+ * it: for the client, the verb (nothing when in_data, nor for a SASL
+ * response, i.e. right after a 334 or a POP3 "+ " continuation); for the
+ * server, the SMTP reply code and enhanced status code, or POP3 +OK/-ERR
+ * with its [CODE].  state_before and state_after may be NULL. */
 const PochtaTranscriptItem *pochta_transcript_add_line (PochtaTranscript *self,
                                                         guint             connection,
                                                         gint64            time,
@@ -107,6 +124,7 @@ const PochtaTranscriptItem *pochta_transcript_add_line (PochtaTranscript *self,
                                                         gboolean          in_data,
                                                         const char       *state_before,
                                                         const char       *state_after);
+/* host and event are required; text may be NULL. */
 const PochtaTranscriptItem *pochta_transcript_add_mta_event (PochtaTranscript *self,
                                                              gint64            time,
                                                              const char       *host,

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The transcript model: connections and items in order, each line parsed
+ * once into its verb, reply code, class and status code. */
+#define G_LOG_DOMAIN "pochta-transcript"
+#include "config.h"
+
+#include <string.h>
+
+#include "transcript.h"
+
+typedef struct
+{
+  PochtaTranscriptConnection pub;
+  /* The server's last line asked for a SASL response (SMTP 334, RFC 4954
+   * §4; POP3 "+ ", RFC 5034 §4): the client's next line is base64, not a
+   * command. */
+  gboolean sasl_pending;
+} Connection;
+
+struct _PochtaTranscript
+{
+  GPtrArray *items;       /* of PochtaTranscriptItem* */
+  GPtrArray *connections; /* of Connection*, index = id - 1 */
+  guint n_lines;
+};
+
+static const char *const protocol_names[] = {
+  [POCHTA_PROTOCOL_SMTP] = "smtp",
+  [POCHTA_PROTOCOL_POP3] = "pop3",
+};
+
+static const char *const direction_names[] = {
+  [POCHTA_DIRECTION_CLIENT] = "client",
+  [POCHTA_DIRECTION_SERVER] = "server",
+};
+
+static const char *const reply_class_names[] = {
+  [POCHTA_REPLY_NONE] = "none",
+  [1] = NULL,
+  [POCHTA_REPLY_POSITIVE] = "positive",
+  [POCHTA_REPLY_INTERMEDIATE] = "intermediate",
+  [POCHTA_REPLY_TRANSIENT] = "transient",
+  [POCHTA_REPLY_PERMANENT] = "permanent",
+};
+
+static const char *const item_kind_names[] = {
+  [POCHTA_ITEM_LINE] = "line",
+  [POCHTA_ITEM_MTA] = "mta",
+  [POCHTA_ITEM_NOTE] = "note",
+};
+
+static gboolean
+name_lookup (const char *const *names, gsize n_names, const char *name, int *out_value)
+{
+  g_assert (out_value != NULL);
+
+  if (name == NULL)
+    return FALSE;
+  for (gsize i = 0; i < n_names; i++)
+    if (names[i] != NULL && strcmp (names[i], name) == 0)
+      {
+        *out_value = (int) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+pochta_protocol_to_string (PochtaProtocol protocol)
+{
+  g_return_val_if_fail ((guint) protocol < G_N_ELEMENTS (protocol_names), NULL);
+  return protocol_names[protocol];
+}
+
+gboolean
+pochta_protocol_from_string (const char *name, PochtaProtocol *out_protocol)
+{
+  int value;
+
+  g_return_val_if_fail (out_protocol != NULL, FALSE);
+  if (!name_lookup (protocol_names, G_N_ELEMENTS (protocol_names), name, &value))
+    return FALSE;
+  *out_protocol = (PochtaProtocol) value;
+  return TRUE;
+}
+
+const char *
+pochta_direction_to_string (PochtaDirection direction)
+{
+  g_return_val_if_fail ((guint) direction < G_N_ELEMENTS (direction_names), NULL);
+  return direction_names[direction];
+}
+
+gboolean
+pochta_direction_from_string (const char *name, PochtaDirection *out_direction)
+{
+  int value;
+
+  g_return_val_if_fail (out_direction != NULL, FALSE);
+  if (!name_lookup (direction_names, G_N_ELEMENTS (direction_names), name, &value))
+    return FALSE;
+  *out_direction = (PochtaDirection) value;
+  return TRUE;
+}
+
+const char *
+pochta_reply_class_to_string (PochtaReplyClass reply_class)
+{
+  g_return_val_if_fail ((guint) reply_class < G_N_ELEMENTS (reply_class_names), NULL);
+  return reply_class_names[reply_class];
+}
+
+gboolean
+pochta_reply_class_from_string (const char *name, PochtaReplyClass *out_class)
+{
+  int value;
+
+  g_return_val_if_fail (out_class != NULL, FALSE);
+  if (!name_lookup (reply_class_names, G_N_ELEMENTS (reply_class_names), name, &value))
+    return FALSE;
+  *out_class = (PochtaReplyClass) value;
+  return TRUE;
+}
+
+const char *
+pochta_transcript_item_kind_to_string (PochtaTranscriptItemKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (item_kind_names), NULL);
+  return item_kind_names[kind];
+}
+
+gboolean
+pochta_transcript_item_kind_from_string (const char *name, PochtaTranscriptItemKind *out_kind)
+{
+  int value;
+
+  g_return_val_if_fail (out_kind != NULL, FALSE);
+  if (!name_lookup (item_kind_names, G_N_ELEMENTS (item_kind_names), name, &value))
+    return FALSE;
+  *out_kind = (PochtaTranscriptItemKind) value;
+  return TRUE;
+}
+
+static void
+item_free (gpointer data)
+{
+  PochtaTranscriptItem *item = data;
+
+  g_free (item->text);
+  g_free (item->verb);
+  g_free (item->status);
+  g_free (item->state_before);
+  g_free (item->state_after);
+  g_free (item->host);
+  g_free (item->event);
+  g_free (item);
+}
+
+static void
+connection_free (gpointer data)
+{
+  Connection *connection = data;
+
+  g_free (connection->pub.client_host);
+  g_free (connection->pub.client_address);
+  g_free (connection->pub.server_host);
+  g_free (connection->pub.server_address);
+  g_free (connection);
+}
+
+PochtaTranscript *
+pochta_transcript_new (void)
+{
+  PochtaTranscript *self = g_new0 (PochtaTranscript, 1);
+
+  self->items = g_ptr_array_new_with_free_func (item_free);
+  self->connections = g_ptr_array_new_with_free_func (connection_free);
+  return self;
+}
+
+void
+pochta_transcript_free (PochtaTranscript *self)
+{
+  if (self == NULL)
+    return;
+  g_ptr_array_unref (self->items);
+  g_ptr_array_unref (self->connections);
+  g_free (self);
+}
+
+static Connection *
+lookup_connection (PochtaTranscript *self, guint id)
+{
+  if (id == 0 || id > self->connections->len)
+    return NULL;
+  return g_ptr_array_index (self->connections, id - 1);
+}
+
+guint
+pochta_transcript_open_connection (PochtaTranscript *self,
+                                   PochtaProtocol    protocol,
+                                   const char       *client_host,
+                                   const char       *client_address,
+                                   guint16           client_port,
+                                   const char       *server_host,
+                                   const char       *server_address,
+                                   guint16           server_port,
+                                   gint64            time)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail ((guint) protocol < G_N_ELEMENTS (protocol_names), 0);
+  g_return_val_if_fail (client_host != NULL && client_address != NULL, 0);
+  g_return_val_if_fail (server_host != NULL && server_address != NULL, 0);
+
+  Connection *connection = g_new0 (Connection, 1);
+  connection->pub.id = self->connections->len + 1;
+  connection->pub.protocol = protocol;
+  connection->pub.client_host = g_strdup (client_host);
+  connection->pub.client_address = g_strdup (client_address);
+  connection->pub.client_port = client_port;
+  connection->pub.server_host = g_strdup (server_host);
+  connection->pub.server_address = g_strdup (server_address);
+  connection->pub.server_port = server_port;
+  connection->pub.open_time = time;
+  connection->pub.close_time = -1;
+  connection->pub.open_index = self->items->len;
+  g_ptr_array_add (self->connections, connection);
+  return connection->pub.id;
+}
+
+void
+pochta_transcript_close_connection (PochtaTranscript *self, guint id, gint64 time)
+{
+  g_return_if_fail (self != NULL);
+  Connection *connection = lookup_connection (self, id);
+  g_return_if_fail (connection != NULL);
+  g_return_if_fail (connection->pub.close_time < 0);
+  g_return_if_fail (time >= 0);
+
+  connection->pub.close_time = time;
+  connection->pub.close_index = self->items->len;
+}
+
+/* RFC 5321 §4.1.1: a command is a keyword, then SP and arguments or the
+ * end of the line; keywords are case-insensitive, so the verb is kept in
+ * upper case.  RFC 1939 §3 has the same shape for POP3.  A first word that
+ * is not made of letters, digits and '-' is no verb at all (a SASL "*",
+ * stray bytes). */
+static char *
+parse_verb (const char *text, gsize length)
+{
+  gsize end = 0;
+
+  while (end < length && text[end] != ' ')
+    {
+      if (!g_ascii_isalnum (text[end]) && text[end] != '-')
+        return NULL;
+      end++;
+    }
+  if (end == 0)
+    return NULL;
+  return g_ascii_strup (text, (gssize) end);
+}
+
+/* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, then SP, '-' or the
+ * end of the line. */
+static guint
+parse_smtp_code (const char *text, gsize length)
+{
+  if (length < 3)
+    return 0;
+  if (text[0] < '2' || text[0] > '5'
+      || text[1] < '0' || text[1] > '5'
+      || text[2] < '0' || text[2] > '9')
+    return 0;
+  if (length > 3 && text[3] != ' ' && text[3] != '-')
+    return 0;
+  return (guint) (text[0] - '0') * 100 + (guint) (text[1] - '0') * 10 + (guint) (text[2] - '0');
+}
+
+static gsize
+count_digits (const char *text, gsize length, gsize from)
+{
+  gsize n = 0;
+
+  while (from + n < length && g_ascii_isdigit (text[from + n]))
+    n++;
+  return n;
+}
+
+/* RFC 3463 §2: status-code = class "." subject "." detail, class 2, 4 or
+ * 5, subject and detail 1*3digit; RFC 2034 §4 puts it right after the
+ * reply code's separator, followed by SP or the end of the line. */
+static char *
+parse_enhanced_status (const char *text, gsize length)
+{
+  const gsize start = 4;
+
+  if (length < start + 5 || (text[start] != '2' && text[start] != '4' && text[start] != '5')
+      || text[start + 1] != '.')
+    return NULL;
+  gsize pos = start + 2;
+  gsize subject = count_digits (text, length, pos);
+  if (subject < 1 || subject > 3 || pos + subject >= length || text[pos + subject] != '.')
+    return NULL;
+  pos += subject + 1;
+  gsize detail = count_digits (text, length, pos);
+  if (detail < 1 || detail > 3)
+    return NULL;
+  pos += detail;
+  if (pos < length && text[pos] != ' ')
+    return NULL;
+  return g_strndup (text + start, pos - start);
+}
+
+static gboolean
+has_prefix (const char *text, gsize length, const char *prefix)
+{
+  gsize n = strlen (prefix);
+  return length >= n && memcmp (text, prefix, n) == 0;
+}
+
+/* RFC 2449 §8: resp-code = "[" resp-level *("/" resp-level) "]" right
+ * after "+OK " or "-ERR "; a resp-level is letters, digits and '-'. */
+static char *
+parse_pop3_response_code (const char *text, gsize length, gsize from)
+{
+  if (from >= length || text[from] != '[')
+    return NULL;
+  gsize end = from + 1;
+  while (end < length && text[end] != ']')
+    {
+      if (!g_ascii_isalnum (text[end]) && text[end] != '-' && text[end] != '/')
+        return NULL;
+      end++;
+    }
+  if (end >= length || end == from + 1)
+    return NULL;
+  return g_strndup (text + from + 1, end - from - 1);
+}
+
+/* RFC 1939 §3: a status indicator "+OK" or "-ERR", then SP and text or the
+ * end of the line; RFC 5034 §4: a SASL continuation is "+" SP base64 (or
+ * a bare "+" for an empty challenge). */
+static void
+parse_pop3_status (PochtaTranscriptItem *item)
+{
+  const char *text = item->text;
+  gsize length = item->length;
+
+  if (has_prefix (text, length, "+OK") && (length == 3 || text[3] == ' '))
+    {
+      item->reply_class = POCHTA_REPLY_POSITIVE;
+      item->status = parse_pop3_response_code (text, length, 4);
+    }
+  else if (has_prefix (text, length, "-ERR") && (length == 4 || text[4] == ' '))
+    {
+      item->reply_class = POCHTA_REPLY_PERMANENT;
+      item->status = parse_pop3_response_code (text, length, 5);
+    }
+  else if (has_prefix (text, length, "+") && (length == 1 || text[1] == ' '))
+    item->reply_class = POCHTA_REPLY_INTERMEDIATE;
+}
+
+static void
+parse_server_line (Connection *connection, PochtaTranscriptItem *item)
+{
+  if (item->in_data)
+    return;
+  if (connection->pub.protocol == POCHTA_PROTOCOL_SMTP)
+    {
+      item->code = parse_smtp_code (item->text, item->length);
+      if (item->code != 0)
+        {
+          item->reply_class = (PochtaReplyClass) (item->code / 100);
+          item->status = parse_enhanced_status (item->text, item->length);
+        }
+      connection->sasl_pending = item->code == 334;
+    }
+  else
+    {
+      parse_pop3_status (item);
+      connection->sasl_pending = item->reply_class == POCHTA_REPLY_INTERMEDIATE;
+    }
+}
+
+static void
+parse_client_line (Connection *connection, PochtaTranscriptItem *item)
+{
+  if (item->in_data)
+    return;
+  if (connection->sasl_pending)
+    {
+      /* One response per challenge: the server's answer to it decides
+       * whether another challenge comes. */
+      connection->sasl_pending = FALSE;
+      return;
+    }
+  item->verb = parse_verb (item->text, item->length);
+}
+
+static PochtaTranscriptItem *
+append_item (PochtaTranscript *self, PochtaTranscriptItemKind kind, gint64 time)
+{
+  PochtaTranscriptItem *item = g_new0 (PochtaTranscriptItem, 1);
+
+  item->index = self->items->len;
+  item->kind = kind;
+  item->time = time;
+  g_ptr_array_add (self->items, item);
+  return item;
+}
+
+static char *
+dup_bytes (const char *text, gsize length)
+{
+  char *copy = g_malloc (length + 1);
+
+  if (length > 0)
+    memcpy (copy, text, length);
+  copy[length] = '\0';
+  return copy;
+}
+
+const PochtaTranscriptItem *
+pochta_transcript_add_line (PochtaTranscript *self,
+                            guint             connection_id,
+                            gint64            time,
+                            PochtaDirection   direction,
+                            const char       *text,
+                            gsize             length,
+                            gboolean          in_data,
+                            const char       *state_before,
+                            const char       *state_after)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  Connection *connection = lookup_connection (self, connection_id);
+  g_return_val_if_fail (connection != NULL, NULL);
+  g_return_val_if_fail (connection->pub.close_time < 0, NULL);
+  g_return_val_if_fail ((guint) direction < G_N_ELEMENTS (direction_names), NULL);
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_LINE, time);
+  item->line_number = ++self->n_lines;
+  item->connection = connection_id;
+  item->direction = direction;
+  item->text = dup_bytes (text, length);
+  item->length = length;
+  item->in_data = in_data;
+  item->state_before = g_strdup (state_before);
+  item->state_after = g_strdup (state_after);
+
+  if (direction == POCHTA_DIRECTION_SERVER)
+    parse_server_line (connection, item);
+  else
+    parse_client_line (connection, item);
+  return item;
+}
+
+const PochtaTranscriptItem *
+pochta_transcript_add_mta_event (PochtaTranscript *self,
+                                 gint64            time,
+                                 const char       *host,
+                                 const char       *event,
+                                 const char       *text)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (event != NULL, NULL);
+
+  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_MTA, time);
+  item->host = g_strdup (host);
+  item->event = g_strdup (event);
+  item->text = g_strdup (text != NULL ? text : "");
+  item->length = strlen (item->text);
+  return item;
+}
+
+const PochtaTranscriptItem *
+pochta_transcript_add_note (PochtaTranscript *self, gint64 time, const char *text)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_NOTE, time);
+  item->text = g_strdup (text);
+  item->length = strlen (text);
+  return item;
+}
+
+guint
+pochta_transcript_get_n_items (PochtaTranscript *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->items->len;
+}
+
+const PochtaTranscriptItem *
+pochta_transcript_get_item (PochtaTranscript *self, guint index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->items->len, NULL);
+  return g_ptr_array_index (self->items, index);
+}
+
+guint
+pochta_transcript_get_n_connections (PochtaTranscript *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->connections->len;
+}
+
+const PochtaTranscriptConnection *
+pochta_transcript_get_connection (PochtaTranscript *self, guint id)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  Connection *connection = lookup_connection (self, id);
+  return connection != NULL ? &connection->pub : NULL;
+}
