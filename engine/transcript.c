@@ -235,7 +235,7 @@ pochta_transcript_close_connection (PochtaTranscript *self, guint id, gint64 tim
   Connection *connection = lookup_connection (self, id);
   g_return_if_fail (connection != NULL);
   g_return_if_fail (connection->pub.close_time < 0);
-  g_return_if_fail (time >= 0);
+  g_return_if_fail (time >= connection->pub.open_time && time >= 0);
 
   connection->pub.close_time = time;
   connection->pub.close_index = self->items->len;

@@ -108,6 +108,7 @@ guint pochta_transcript_open_connection (PochtaTranscript *self,
                                          const char       *server_address,
                                          guint16           server_port,
                                          gint64            time);
+/* time is not before the opening. */
 void pochta_transcript_close_connection (PochtaTranscript *self, guint connection, gint64 time);
 
 /* A line crossing connection, which must be open.  The transcript parses
