@@ -65,6 +65,7 @@ struct _PochtaPop3Client
   PochtaPop3ClientState state;
   gboolean awaiting;             /* a response is due */
   guint64 sent_at;               /* output_total just past the last command */
+  gsize input_left;              /* bytes of the current feed after the line in hand */
   gboolean in_body;              /* the lines of a multi-line response follow */
   GPtrArray *listing;            /* of char*: CAPA, LIST, UIDL lines */
   GByteArray *content;           /* RETR/TOP, unstuffed */
@@ -801,6 +802,12 @@ handle_ok_response (PochtaPop3Client *self, const char *text)
       return;
     case POCHTA_POP3_CLIENT_STATE_QUIT:
       self->quit_answered = TRUE;
+      if (self->input_left > 0)
+        {
+          /* The server's last word must be its last. */
+          protocol_error (self, "data after the server's last response");
+          return;
+        }
       self->succeeded = self->error == NULL;
       finish (self, "QUIT");
       return;
@@ -960,15 +967,11 @@ pochta_pop3_client_feed (PochtaPop3Client *self, const guint8 *data, gsize len)
   while (consumed < len)
     {
       if (self->state == POCHTA_POP3_CLIENT_STATE_DONE)
-        {
-          /* Bytes after the reply to QUIT: the server did not sign off. */
-          if (self->error == NULL)
-            protocol_error (self, "data after the server's last response");
-          break;
-        }
+        break;
       PochtaLineStatus status;
       pochta_line_reader_set_max (self->reader, self->in_body ? DATA_LINE_MAX : STATUS_LINE_MAX);
       consumed += pochta_line_reader_feed (self->reader, data + consumed, len - consumed, &status);
+      self->input_left = len - consumed;
       if (status != POCHTA_LINE_NONE)
         handle_line (self, status);
     }

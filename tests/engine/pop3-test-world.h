@@ -224,7 +224,11 @@ server_feed_all (PochtaPop3Server *server, const char *input, gsize len, FeedMod
       if (mode == FEED_BYTE_BY_BYTE)
         chunk = 1;
       else if (mode == FEED_RANDOM_CHUNKS)
-        chunk = MIN (chunk, (gsize) g_rand_int_range (rand, 1, 24));
+        {
+          /* MIN () evaluates its arguments twice. */
+          gsize random = (gsize) g_rand_int_range (rand, 1, 24);
+          chunk = MIN (chunk, random);
+        }
 
       gssize n = pochta_pop3_server_feed (server, (const guint8 *) input + pos, chunk);
       server_drain (server, out);
