@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A small world for the POP3 tests: users with secrets and maildrops in a
- * mail store, the server policy over them, and feeding a server its input
- * in one buffer, byte by byte or in seeded random chunks. */
+ * mail store, the server policy over them, and the shared session harness
+ * wired to a POP3 server. */
 #pragma once
 
 #include <string.h>
@@ -10,6 +10,7 @@
 
 #include "mail-store.h"
 #include "pop3-server.h"
+#include "session-harness.h"
 
 /* RFC 1939 §10's example: mrose's maildrop of 2 messages, 120 and 200
  * octets (contents ours), greeted with this timestamp so that the APOP
@@ -187,53 +188,44 @@ server_drain (PochtaPop3Server *server, GString *out)
   pochta_pop3_server_consume_output (server, len);
 }
 
-typedef enum
+/* The shared harness drives a bare PochtaPop3Server through these. */
+G_GNUC_UNUSED static gssize
+server_ops_feed (gpointer session, const guint8 *data, gsize len)
 {
-  FEED_ONE_BUFFER,
-  FEED_BYTE_BY_BYTE,
-  FEED_RANDOM_CHUNKS,
-  FEED_N_MODES
-} FeedMode;
-
-G_GNUC_UNUSED static const char *
-feed_mode_to_string (FeedMode mode)
-{
-  switch (mode)
-    {
-    case FEED_ONE_BUFFER: return "one buffer";
-    case FEED_BYTE_BY_BYTE: return "byte by byte";
-    case FEED_RANDOM_CHUNKS: return "random chunks";
-    case FEED_N_MODES:
-    default: return "?";
-    }
+  return pochta_pop3_server_feed (session, data, len);
 }
 
-/* Feeds input the given way, collecting every byte of output in out,
- * until the input ends or the server closes. */
 G_GNUC_UNUSED static void
-server_feed_all (PochtaPop3Server *server, const char *input, gsize len, FeedMode mode, guint32 seed,
-                 GString *out)
+server_ops_feed_eof (gpointer session)
 {
-  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-  gsize pos = 0;
+  pochta_pop3_server_feed_eof (session);
+}
 
-  server_drain (server, out);
-  while (pos < len)
-    {
-      gsize chunk = len - pos;
-      if (mode == FEED_BYTE_BY_BYTE)
-        chunk = 1;
-      else if (mode == FEED_RANDOM_CHUNKS)
-        {
-          /* MIN () evaluates its arguments twice. */
-          gsize random = (gsize) g_rand_int_range (rand, 1, 24);
-          chunk = MIN (chunk, random);
-        }
+G_GNUC_UNUSED static gsize
+server_ops_peek_output (gpointer session, const guint8 **out_data)
+{
+  return pochta_pop3_server_peek_output (session, out_data);
+}
 
-      gssize n = pochta_pop3_server_feed (server, (const guint8 *) input + pos, chunk);
-      server_drain (server, out);
-      if (n < 0 || (n == 0 && pochta_pop3_server_get_state (server) == POCHTA_POP3_STATE_CLOSED))
-        return;
-      pos += (gsize) n;
-    }
+G_GNUC_UNUSED static void
+server_ops_consume_output (gpointer session, gsize n_bytes)
+{
+  pochta_pop3_server_consume_output (session, n_bytes);
+}
+
+G_GNUC_UNUSED static const PochtaSessionOps server_ops = {
+  .feed = server_ops_feed,
+  .feed_eof = server_ops_feed_eof,
+  .peek_output = server_ops_peek_output,
+  .consume_output = server_ops_consume_output,
+};
+
+/* Feeds input in one buffer; returns everything the server answered. */
+G_GNUC_UNUSED static char *
+server_send (PochtaPop3Server *server, const char *input)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+
+  pochta_harness_feed (&server_ops, server, (const guint8 *) input, strlen (input), POCHTA_FEED_WHOLE, 0, out);
+  return g_strndup ((const char *) out->data, out->len);
 }

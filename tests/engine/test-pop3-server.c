@@ -283,34 +283,95 @@ static const Row rows[] = {
     FALSE, POCHTA_POP3_STATE_AUTHORIZATION, 2 },
 };
 
+/* A world and a server on it: what the harness creates for every way of
+ * feeding. */
+typedef struct
+{
+  World *world;
+  PochtaPop3Server *server;
+} Fixture;
+
+static gssize
+fixture_feed (gpointer session, const guint8 *data, gsize len)
+{
+  return pochta_pop3_server_feed (((Fixture *) session)->server, data, len);
+}
+
+static void
+fixture_feed_eof (gpointer session)
+{
+  pochta_pop3_server_feed_eof (((Fixture *) session)->server);
+}
+
+static gsize
+fixture_peek_output (gpointer session, const guint8 **out_data)
+{
+  return pochta_pop3_server_peek_output (((Fixture *) session)->server, out_data);
+}
+
+static void
+fixture_consume_output (gpointer session, gsize n_bytes)
+{
+  pochta_pop3_server_consume_output (((Fixture *) session)->server, n_bytes);
+}
+
+static void
+fixture_destroy (gpointer session)
+{
+  Fixture *fixture = session;
+
+  g_clear_pointer (&fixture->server, pochta_pop3_server_free);
+  world_free (fixture->world);
+  g_free (fixture);
+}
+
+/* The standard world behind RFC 1939's example server. */
+static gpointer
+fixture_create_standard (gpointer create_data)
+{
+  Fixture *fixture = g_new0 (Fixture, 1);
+
+  fixture->world = world_new (1);
+  PochtaPop3Config config = world_rfc1939_config (fixture->world);
+  fixture->server = world_server_new (fixture->world, &config);
+  return fixture;
+}
+
+static const PochtaSessionOps row_ops = {
+  .create = fixture_create_standard,
+  .destroy = fixture_destroy,
+  .feed = fixture_feed,
+  .feed_eof = fixture_feed_eof,
+  .peek_output = fixture_peek_output,
+  .consume_output = fixture_consume_output,
+};
+
+static void
+check_row (gpointer session, const GByteArray *output, gsize consumed, PochtaFeedMode mode, gpointer check_data)
+{
+  const Row *row = check_data;
+  Fixture *fixture = session;
+  World *world = fixture->world;
+
+  g_assert_cmpint (pochta_pop3_server_get_state (fixture->server), ==, row->final_state);
+  /* The lock is held exactly while mrose's session is in TRANSACTION, and
+   * the end of the session releases it. */
+  gboolean mrose_in = row->final_state == POCHTA_POP3_STATE_TRANSACTION
+                      && g_strcmp0 (pochta_pop3_server_get_login (fixture->server), "mrose") == 0;
+  g_assert_cmpint (pochta_mail_store_is_locked (world->store, "mrose"), ==, mrose_in);
+  g_clear_pointer (&fixture->server, pochta_pop3_server_free);
+  g_assert_false (pochta_mail_store_is_locked (world->store, "mrose"));
+  g_assert_cmpuint (world_count (world, "mrose"), ==, row->mrose_left);
+}
+
 static void
 run_row (gconstpointer data)
 {
   const Row *row = data;
   gsize input_len = row->input_len != 0 ? row->input_len : strlen (row->input);
-  g_autofree char *expected = g_strconcat (RFC1939_GREETING, row->expected, NULL);
 
-  for (FeedMode mode = 0; mode < FEED_N_MODES; mode++)
-    {
-      g_autoptr (World) world = world_new (1);
-      PochtaPop3Config config = world_rfc1939_config (world);
-      g_autoptr (PochtaPop3Server) server = world_server_new (world, &config);
-      g_autoptr (GString) out = g_string_new (NULL);
-
-      g_test_message ("fed %s", feed_mode_to_string (mode));
-      server_feed_all (server, row->input, input_len, mode, RANDOM_SEED, out);
-      if (row->eof)
-        pochta_pop3_server_feed_eof (server);
-      g_assert_cmpstr (out->str, ==, expected);
-      g_assert_cmpint (pochta_pop3_server_get_state (server), ==, row->final_state);
-      /* The lock is held exactly while mrose's session is in TRANSACTION. */
-      gboolean mrose_in = row->final_state == POCHTA_POP3_STATE_TRANSACTION
-                          && g_strcmp0 (pochta_pop3_server_get_login (server), "mrose") == 0;
-      g_assert_cmpint (pochta_mail_store_is_locked (world->store, "mrose"), ==, mrose_in);
-      g_clear_pointer (&server, pochta_pop3_server_free);
-      g_assert_false (pochta_mail_store_is_locked (world->store, "mrose"));
-      g_assert_cmpuint (world_count (world, "mrose"), ==, row->mrose_left);
-    }
+  pochta_harness_run_three_ways (&row_ops, NULL, (const guint8 *) row->input, input_len, row->eof,
+                                 RANDOM_SEED, row->expected, check_row, (gpointer) row);
 }
 
 /* ---- sessions driven step by step ---- */
@@ -319,7 +380,7 @@ typedef struct
 {
   World *world;
   PochtaPop3Server *server;
-  GString *out;
+  GString *greeting;
 } Session;
 
 static Session *
@@ -329,8 +390,8 @@ session_new (World *world, const PochtaPop3Config *config)
 
   session->world = world;
   session->server = world_server_new (world, config);
-  session->out = g_string_new (NULL);
-  server_drain (session->server, session->out);
+  session->greeting = g_string_new (NULL);
+  server_drain (session->server, session->greeting);
   return session;
 }
 
@@ -338,7 +399,7 @@ static void
 session_free (Session *session)
 {
   pochta_pop3_server_free (session->server);
-  g_string_free (session->out, TRUE);
+  g_string_free (session->greeting, TRUE);
   g_free (session);
 }
 
@@ -348,9 +409,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Session, session_free)
 static char *
 session_send (Session *session, const char *input)
 {
-  g_string_truncate (session->out, 0);
-  server_feed_all (session->server, input, strlen (input), FEED_ONE_BUFFER, 0, session->out);
-  return g_strdup (session->out->str);
+  return server_send (session->server, input);
 }
 
 static void
@@ -373,7 +432,7 @@ test_greeting_timestamp (void)
 
   g_assert_true (g_regex_match_simple ("^<[0-9]+\\.1234567890@comp3\\.otd2\\.constr\\.org>$", stamp, 0, 0));
   g_assert_cmpstr (stamp, !=, pochta_pop3_server_get_timestamp (second->server));
-  g_assert_cmpstr (first->out->str, ==, greeting);
+  g_assert_cmpstr (first->greeting->str, ==, greeting);
 
   /* The digest of this greeting's timestamp logs in; the RFC's does not. */
   g_autofree char *digest = pochta_apop_digest (stamp, "tanstaaf");
@@ -390,7 +449,7 @@ test_greeting_without_apop (void)
   config.disable_apop = TRUE;
   g_autoptr (Session) session = session_new (world, &config);
 
-  g_assert_cmpstr (session->out->str, ==, "+OK POP3 server ready\r\n");
+  g_assert_cmpstr (session->greeting->str, ==, "+OK POP3 server ready\r\n");
   g_assert_null (pochta_pop3_server_get_timestamp (session->server));
   session_expect (session, RFC1939_APOP, "-ERR APOP is not available here\r\n");
 }
@@ -785,7 +844,7 @@ test_back_pressure (void)
   g_autoptr (GString) big = g_string_new ("Subject: big\r\n\r\n");
   g_autoptr (GString) expected = g_string_new (NULL);
   g_autoptr (GString) input = g_string_new (RFC1939_APOP);
-  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
 
   while (big->len < 100000)
     g_string_append (big, ".0123456789012345678901234567890123456789\r\n");
@@ -793,7 +852,8 @@ test_back_pressure (void)
   world_add_user (world, "mrose", "tanstaaf", "mrose");
   world_deliver (world, "mrose", big->str, big->len);
   world_deliver (world, "mrose", big->str, 120);
-  g_string_append_printf (expected, RFC1939_GREETING "+OK mrose's maildrop has 2 messages (%" G_GSIZE_FORMAT " octets)\r\n",
+  /* The second message is cut mid-line; delivery ends it with CRLF. */
+  g_string_append_printf (expected, "+OK mrose's maildrop has 2 messages (%" G_GSIZE_FORMAT " octets)\r\n",
                           big->len + 120 + 2);
 
   g_autofree char *stuffed = NULL;
@@ -809,14 +869,20 @@ test_back_pressure (void)
 
   PochtaPop3Config config = world_rfc1939_config (world);
   g_autoptr (PochtaPop3Server) server = world_server_new (world, &config);
-  server_drain (server, out);
+  pochta_harness_drain (&server_ops, server, NULL);
+
+  /* More than 64 KiB waits: the server takes no further command... */
   gssize n = pochta_pop3_server_feed (server, (const guint8 *) input->str, input->len);
   g_assert_cmpint (n, >, 0);
   g_assert_cmpint (n, <, (gssize) input->len);
-  server_drain (server, out);
-  server_feed_all (server, input->str + n, input->len - (gsize) n, FEED_ONE_BUFFER, 0, out);
-  g_assert_cmpuint (out->len, ==, expected->len);
-  g_assert_true (memcmp (out->str, expected->str, out->len) == 0);
+  g_assert_cmpint (pochta_pop3_server_feed (server, (const guint8 *) input->str + n, input->len - (gsize) n), ==, 0);
+
+  /* ... until the caller takes the output. */
+  pochta_harness_drain (&server_ops, server, out);
+  gsize rest = pochta_harness_feed (&server_ops, server, (const guint8 *) input->str + n, input->len - (gsize) n,
+                                    POCHTA_FEED_WHOLE, 0, out);
+  g_assert_cmpuint (rest, ==, input->len - (gsize) n);
+  g_assert_cmpmem (out->data, out->len, expected->str, expected->len);
 }
 
 /* ---- over a Maildir ---- */
@@ -942,140 +1008,69 @@ test_maildir_failures (MaildirWorld *fixture, gconstpointer data)
 
 /* ---- golden transcripts ---- */
 
-typedef struct
+/* A transcript sets up its own world: "@host name", "@timestamp <...>",
+ * "@userN login secret [mailbox]" and "@messageN mailbox text" with C
+ * escapes (\r\n), N counting from 1. */
+static gpointer
+fixture_create_from_transcript (gpointer create_data)
 {
-  char *host;
-  char *timestamp;
-  gboolean eof;
-  GString *input;
-  GPtrArray *expected;  /* of char*: lines; "~" prefix: a regular expression */
-  GPtrArray *users;     /* of GStrv: login, secret, mailbox */
-  GPtrArray *messages;  /* of GStrv: mailbox, content */
-} Transcript;
+  PochtaTranscript *transcript = create_data;
+  Fixture *fixture = g_new0 (Fixture, 1);
 
-static void
-transcript_free (Transcript *transcript)
-{
-  g_free (transcript->host);
-  g_free (transcript->timestamp);
-  g_string_free (transcript->input, TRUE);
-  g_ptr_array_unref (transcript->expected);
-  g_ptr_array_unref (transcript->users);
-  g_ptr_array_unref (transcript->messages);
-  g_free (transcript);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Transcript, transcript_free)
-
-/* The format: "C: line" is sent, "S: line" expected verbatim, "S~ regex"
- * expected to match the whole line, "#" starts a comment, and "@" lines
- * set up the world: "@host name", "@timestamp <...>", "@user login
- * secret [mailbox]", "@message mailbox text-with-C-escapes", "@eof". */
-static Transcript *
-transcript_load (const char *path)
-{
-  g_autofree char *contents = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (Transcript) transcript = g_new0 (Transcript, 1);
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  transcript->host = g_strdup ("dewey");
-  transcript->input = g_string_new (NULL);
-  transcript->expected = g_ptr_array_new_with_free_func (g_free);
-  transcript->users = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  transcript->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  fixture->world = world_new_empty (1, NULL);
+  for (guint i = 1;; i++)
     {
-      const char *line = lines[i];
-      if (*line == '\0' || *line == '#')
-        continue;
-      if (g_str_has_prefix (line, "C: ") || strcmp (line, "C:") == 0)
-        g_string_append_printf (transcript->input, "%s\r\n", line[2] != '\0' ? line + 3 : "");
-      else if (g_str_has_prefix (line, "S: ") || strcmp (line, "S:") == 0)
-        g_ptr_array_add (transcript->expected, g_strdup (line[2] != '\0' ? line + 3 : ""));
-      else if (g_str_has_prefix (line, "S~ "))
-        g_ptr_array_add (transcript->expected, g_strconcat ("~", line + 3, NULL));
-      else if (g_str_has_prefix (line, "@host "))
-        {
-          g_free (transcript->host);
-          transcript->host = g_strdup (line + 6);
-        }
-      else if (g_str_has_prefix (line, "@timestamp "))
-        {
-          g_free (transcript->timestamp);
-          transcript->timestamp = g_strdup (line + 11);
-        }
-      else if (strcmp (line, "@eof") == 0)
-        transcript->eof = TRUE;
-      else if (g_str_has_prefix (line, "@user "))
-        g_ptr_array_add (transcript->users, g_strsplit (line + 6, " ", 3));
-      else if (g_str_has_prefix (line, "@message "))
-        {
-          g_auto (GStrv) parts = g_strsplit (line + 9, " ", 2);
-          g_assert_cmpuint (g_strv_length (parts), ==, 2);
-          GStrv message = g_new0 (char *, 3);
-          message[0] = g_strdup (parts[0]);
-          message[1] = g_strcompress (parts[1]);
-          g_ptr_array_add (transcript->messages, message);
-        }
-      else
-        g_error ("%s:%u: cannot parse “%s”", path, i + 1, line);
+      g_autofree char *key = g_strdup_printf ("user%u", i);
+      const char *value = pochta_transcript_get_setting (transcript, key);
+      if (value == NULL)
+        break;
+      g_auto (GStrv) user = g_strsplit (value, " ", 3);
+      g_assert_cmpuint (g_strv_length (user), >=, 2);
+      world_add_user (fixture->world, user[0], user[1], user[2]);
     }
-  return g_steal_pointer (&transcript);
+  for (guint i = 1;; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("message%u", i);
+      const char *value = pochta_transcript_get_setting (transcript, key);
+      if (value == NULL)
+        break;
+      g_auto (GStrv) message = g_strsplit (value, " ", 2);
+      g_assert_cmpuint (g_strv_length (message), ==, 2);
+      g_autofree char *text = g_strcompress (message[1]);
+      world_deliver (fixture->world, message[0], text, strlen (text));
+    }
+
+  const char *host = pochta_transcript_get_setting (transcript, "host");
+  PochtaPop3Config config = {
+    .hostname = host != NULL ? host : "dewey",
+    .generator = fixture->world->generator,
+    .fixed_timestamp = pochta_transcript_get_setting (transcript, "timestamp"),
+  };
+  fixture->server = world_server_new (fixture->world, &config);
+  return fixture;
 }
+
+static const PochtaSessionOps transcript_ops = {
+  .create = fixture_create_from_transcript,
+  .destroy = fixture_destroy,
+  .feed = fixture_feed,
+  .feed_eof = fixture_feed_eof,
+  .peek_output = fixture_peek_output,
+  .consume_output = fixture_consume_output,
+};
 
 static void
 run_transcript (gconstpointer data)
 {
   const char *path = data;
-  g_autoptr (Transcript) transcript = transcript_load (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PochtaTranscript) transcript = pochta_transcript_load (path, &error);
 
-  for (FeedMode mode = 0; mode < FEED_N_MODES; mode++)
+  g_assert_no_error (error);
+  for (PochtaFeedMode mode = 0; mode < POCHTA_FEED_N_MODES; mode++)
     {
-      g_autoptr (World) world = world_new_empty (1, NULL);
-      for (guint i = 0; i < transcript->users->len; i++)
-        {
-          GStrv user = g_ptr_array_index (transcript->users, i);
-          world_add_user (world, user[0], user[1], user[2]);
-        }
-      for (guint i = 0; i < transcript->messages->len; i++)
-        {
-          GStrv message = g_ptr_array_index (transcript->messages, i);
-          world_deliver (world, message[0], message[1], strlen (message[1]));
-        }
-      PochtaPop3Config config = {
-        .hostname = transcript->host,
-        .generator = world->generator,
-        .fixed_timestamp = transcript->timestamp,
-      };
-      g_autoptr (PochtaPop3Server) server = world_server_new (world, &config);
-      g_autoptr (GString) out = g_string_new (NULL);
-
-      g_test_message ("%s fed %s", path, feed_mode_to_string (mode));
-      server_feed_all (server, transcript->input->str, transcript->input->len, mode, RANDOM_SEED, out);
-      if (transcript->eof)
-        pochta_pop3_server_feed_eof (server);
-
-      g_assert_true (g_str_has_suffix (out->str, "\r\n"));
-      g_string_truncate (out, out->len - 2);
-      g_auto (GStrv) got = g_strsplit (out->str, "\r\n", -1);
-      for (guint i = 0; i < transcript->expected->len || got[i] != NULL; i++)
-        {
-          const char *want = i < transcript->expected->len ? g_ptr_array_index (transcript->expected, i) : NULL;
-          g_assert_nonnull (got[i]);
-          g_assert_nonnull (want);
-          if (want[0] == '~')
-            {
-              g_autofree char *whole = g_strdup_printf ("^(?:%s)$", want + 1);
-              if (!g_regex_match_simple (whole, got[i], 0, 0))
-                g_error ("%s: line %u: “%s” does not match /%s/", path, i + 1, got[i], want + 1);
-            }
-          else
-            g_assert_cmpstr (got[i], ==, want);
-        }
+      pochta_transcript_run (transcript, &transcript_ops, transcript, mode, &error);
+      g_assert_no_error (error);
     }
 }
 
