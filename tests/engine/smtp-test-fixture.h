@@ -421,7 +421,7 @@ static const PochtaSessionOps smtp_fixture_ops = {
 };
 
 /* The number of events of a type since setup. */
-static guint
+G_GNUC_UNUSED static guint
 fixture_count_events (SmtpFixture *fixture, PochtaEventType type)
 {
   guint count = 0;
