@@ -446,7 +446,6 @@ static void
 finish (PochtaSmtpClient *self, const char *closed_reason)
 {
   g_queue_clear_full (&self->expected, g_free);
-  g_queue_init (&self->expected);
   g_clear_pointer (&self->sasl, pochta_sasl_client_free);
   enter_state (self, POCHTA_SMTP_CLIENT_STATE_DONE);
   pochta_event_queue_push_text (self->events, POCHTA_EVENT_CLOSED, closed_reason);
@@ -610,21 +609,16 @@ append_notify (GString *line, PochtaDsnNotify notify)
     }
 }
 
-/* RFC 3461 §4.2: ORCPT=addr-type;xtext.  A bare address is an rfc822 one. */
+/* RFC 3461 §4.2: ORCPT=addr-type;xtext.  A bare address is an rfc822 one.
+ * The addr-type is an atom, which xtext leaves as it is, so the whole
+ * value goes through xtext and nothing in it can break the line. */
 static void
 append_orcpt (GString *line, const char *orcpt)
 {
-  const char *semicolon = strchr (orcpt, ';');
-
   g_string_append (line, " ORCPT=");
-  if (semicolon == NULL)
-    {
-      g_string_append (line, "rfc822;");
-      append_xtext (line, orcpt);
-      return;
-    }
-  g_string_append_len (line, orcpt, semicolon - orcpt + 1);
-  append_xtext (line, semicolon + 1);
+  if (strchr (orcpt, ';') == NULL)
+    g_string_append (line, "rfc822;");
+  append_xtext (line, orcpt);
 }
 
 static char *
@@ -1075,7 +1069,9 @@ send_content (PochtaSmtpClient *self)
       queue_line (self, stuffed->str, stuffed->len, TRUE);
       start += line_len + 2;
     }
-  queue_line (self, ".", 1, FALSE);
+  /* The end-of-data mark belongs to the data phase, as the server reports
+   * it (RFC 5321 §4.1.1.4). */
+  queue_line (self, ".", 1, TRUE);
   mark_sent (self);
 }
 
@@ -1092,7 +1088,7 @@ on_data (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
           self->content_is_placeholder = TRUE;
           set_error (self, "every recipient was refused");
           expect_reply (self, POCHTA_SMTP_CLIENT_STATE_CONTENT, 0);
-          queue_line (self, ".", 1, FALSE);
+          queue_line (self, ".", 1, TRUE);
           mark_sent (self);
           return;
         }
@@ -1271,12 +1267,15 @@ handle_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
   enter_state (self, next->kind);
 }
 
-/* The code of a reply line for the LINE_RECEIVED event, 0 if it has none. */
+/* The code of a reply line for the LINE_RECEIVED event, 0 if it has none
+ * (RFC 5321 §4.2: three digits, then SP, '-' or the end of the line). */
 static guint
 line_code (const char *line, gsize len)
 {
-  if (len < 3 || !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1])
+  if (len < 3 || line[0] < '2' || line[0] > '5' || !g_ascii_isdigit (line[1])
       || !g_ascii_isdigit (line[2]))
+    return 0;
+  if (len > 3 && line[3] != ' ' && line[3] != '-')
     return 0;
   return (guint) (line[0] - '0') * 100 + (guint) (line[1] - '0') * 10 + (guint) (line[2] - '0');
 }

@@ -511,7 +511,8 @@ test_lock_step_ehlo (void)
       const PochtaEvent *line = g_ptr_array_index (run->events, i);
       n_data += line->type == POCHTA_EVENT_LINE_SENT && line->in_data;
     }
-  g_assert_cmpuint (n_data, ==, 7);
+  /* Seven lines of the letter and the final "." */
+  g_assert_cmpuint (n_data, ==, 8);
 }
 
 static void
@@ -1819,6 +1820,640 @@ test_null_sender (void)
   run_free (check_session (&config, script, &expect));
 }
 
+/* ---- against the real server, over an in-memory wire ---- */
+
+typedef struct
+{
+  const char *login;
+  const char *full_name;
+  const char *password;
+  const char *host;
+} WorldUser;
+
+/* constr-org.md: logins match case-insensitively, mailboxes are
+ * Login@host, and AUTH on any host takes any constr.org account. */
+static const WorldUser world_users[] = {
+  { "Ivanov", "Ivan Ivanov", "ivanov123", "comp1.otd1.constr.org" },
+  { "Sidorov", "Sergei Sidorov", "sidorov123", "comp2.otd1.constr.org" },
+  { "Petrov", "Ivan Petrov", "petrov123", "comp3.otd2.constr.org" },
+  { "Kuznetsova", "Olga Kuznetsova", "kuznetsova123", "comp3.otd2.constr.org" },
+  { "Smirnov", "Alexei Smirnov", "smirnov123", "comp4.otd2.constr.org" },
+};
+
+typedef struct
+{
+  const char *hostname;      /* the server's host */
+  GPtrArray *delivered;      /* of GBytes*: what deliver () got */
+  GPtrArray *envelopes;      /* of char*: "from|rcpt,notify,orcpt|...|envid" */
+} World;
+
+static const WorldUser *
+world_find_user (const char *login, gsize login_len, const char *host)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (world_users); i++)
+    {
+      const WorldUser *user = &world_users[i];
+      if (strlen (user->login) == login_len
+          && g_ascii_strncasecmp (user->login, login, login_len) == 0
+          && (host == NULL || g_ascii_strcasecmp (user->host, host) == 0))
+        return user;
+    }
+  return NULL;
+}
+
+static PochtaSmtpRcptVerdict
+world_check_recipient (const PochtaSmtpEnvelope *envelope, const char *mailbox,
+                       char **out_text, gpointer user_data)
+{
+  World *world = user_data;
+  const char *at = strrchr (mailbox, '@');
+
+  if (at == NULL || g_ascii_strcasecmp (at + 1, world->hostname) != 0)
+    return POCHTA_SMTP_RCPT_RELAY_DENIED;
+  return world_find_user (mailbox, at - mailbox, world->hostname) != NULL
+           ? POCHTA_SMTP_RCPT_OK : POCHTA_SMTP_RCPT_NO_SUCH_USER;
+}
+
+static PochtaSmtpVrfyVerdict
+world_verify (const char *query, GPtrArray *out_matches, gpointer user_data)
+{
+  World *world = user_data;
+  const WorldUser *user = world_find_user (query, strlen (query), world->hostname);
+
+  if (user == NULL)
+    return POCHTA_SMTP_VRFY_UNKNOWN;
+  g_ptr_array_add (out_matches, g_strdup_printf ("%s <%s@%s>", user->full_name, user->login,
+                                                 user->host));
+  return POCHTA_SMTP_VRFY_FOUND;
+}
+
+static char *
+world_get_secret (const char *login, gpointer user_data)
+{
+  const WorldUser *user = world_find_user (login, strlen (login), NULL);
+  return user != NULL ? g_strdup (user->password) : NULL;
+}
+
+static PochtaSmtpDeliverVerdict
+world_deliver (const PochtaSmtpEnvelope *envelope, GBytes *message, char **out_id,
+               gpointer user_data)
+{
+  World *world = user_data;
+  GString *summary = g_string_new (envelope->reverse_path);
+
+  for (guint i = 0; i < envelope->recipients->len; i++)
+    {
+      const PochtaSmtpRecipient *recipient = g_ptr_array_index (envelope->recipients, i);
+      g_string_append_printf (summary, "|%s,%d,%s", recipient->mailbox, recipient->notify,
+                              recipient->orcpt != NULL ? recipient->orcpt : "");
+    }
+  g_string_append_printf (summary, "|ret=%d,envid=%s,size=%" G_GSIZE_FORMAT ",8bit=%d",
+                          envelope->ret, envelope->envid != NULL ? envelope->envid : "",
+                          envelope->declared_size, envelope->body_8bitmime);
+  g_ptr_array_add (world->envelopes, g_string_free (summary, FALSE));
+  g_ptr_array_add (world->delivered, g_bytes_ref (message));
+  *out_id = g_strdup_printf ("Q%u", world->delivered->len);
+  return POCHTA_SMTP_DELIVER_OK;
+}
+
+typedef struct
+{
+  PochtaSmtpProfile profile;
+  const char *server_host;
+  const PochtaSmtpLimits *limits;
+  gboolean reject_connection;
+} ServerSetup;
+
+typedef struct
+{
+  World world;
+  PochtaGenerator *server_generator;
+  PochtaSmtpServer *server;
+  Run *run;                 /* the client side */
+  GPtrArray *server_events; /* of PochtaEvent* */
+} Wire;
+
+static Wire *
+wire_new (const ServerSetup *setup, PochtaSmtpClientConfig *config, FeedMode mode)
+{
+  Wire *wire = g_new0 (Wire, 1);
+  wire->world.hostname = setup->server_host;
+  wire->world.delivered = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  wire->world.envelopes = g_ptr_array_new_with_free_func (g_free);
+  wire->server_generator = pochta_generator_new (1896, G_GINT64_CONSTANT (1021371300) * G_USEC_PER_SEC);
+  wire->server_events = g_ptr_array_new_with_free_func (free_event);
+
+  PochtaSmtpPolicy policy = {
+    .check_recipient = world_check_recipient,
+    .verify = world_verify,
+    .get_secret = world_get_secret,
+    .deliver = world_deliver,
+    .user_data = &wire->world,
+  };
+  PochtaSmtpConfig server_config = {
+    .hostname = setup->server_host,
+    .profile = setup->profile,
+    .limits = setup->limits,
+    .generator = wire->server_generator,
+    .client_address = "192.0.2.11",
+    .client_hostname = config->hostname,
+    .reject_connection = setup->reject_connection,
+    .report_data_lines = TRUE,
+  };
+  wire->server = pochta_smtp_server_new (&server_config, &policy);
+  g_assert_nonnull (wire->server);
+  pochta_smtp_server_start (wire->server);
+
+  config->server_hostname = setup->server_host;
+  wire->run = run_new (config, mode, 2195);
+  return wire;
+}
+
+static void
+wire_free (Wire *wire)
+{
+  pochta_smtp_server_free (wire->server);
+  pochta_generator_free (wire->server_generator);
+  run_free (wire->run);
+  g_ptr_array_unref (wire->world.delivered);
+  g_ptr_array_unref (wire->world.envelopes);
+  g_ptr_array_unref (wire->server_events);
+  g_free (wire);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Wire, wire_free)
+
+static void
+drain_server_events (Wire *wire)
+{
+  PochtaEvent event;
+  while (pochta_smtp_server_next_event (wire->server, &event))
+    g_ptr_array_add (wire->server_events, g_memdup2 (&event, sizeof event));
+}
+
+/* Moves server bytes to the client (in the run's chunks); TRUE if any moved. */
+static gboolean
+wire_server_to_client (Wire *wire)
+{
+  const guint8 *data;
+  gsize len = pochta_smtp_server_peek_output (wire->server, &data);
+
+  if (len == 0 || pochta_smtp_client_is_done (wire->run->client))
+    return FALSE;
+  gsize chunk = MIN (next_chunk (wire->run, len), len);
+  gssize used = pochta_smtp_client_feed (wire->run->client, data, chunk);
+  g_assert_cmpint (used, >=, 0);
+  pochta_smtp_server_consume_output (wire->server, (gsize) used);
+  drain_events (wire->run);
+  return used > 0;
+}
+
+/* Moves client bytes to the server; TRUE if any moved. */
+static gboolean
+wire_client_to_server (Wire *wire)
+{
+  const guint8 *data;
+  gsize len = pochta_smtp_client_peek_output (wire->run->client, &data);
+
+  if (len == 0 || pochta_smtp_server_get_state (wire->server) == POCHTA_SMTP_STATE_CLOSED)
+    return FALSE;
+  gsize chunk = MIN (next_chunk (wire->run, len), len);
+  gssize used = pochta_smtp_server_feed (wire->server, data, chunk);
+  g_assert_cmpint (used, >=, 0);
+  g_string_append_len (wire->run->written, (const char *) data, (gsize) used);
+  pochta_smtp_client_consume_output (wire->run->client, (gsize) used);
+  drain_server_events (wire);
+  return used > 0;
+}
+
+/* Moves bytes both ways until both sides are quiet, then lets whichever
+ * side is still open see the other close, as a socket would. */
+static void
+wire_pump (Wire *wire)
+{
+  for (guint round = 0;; round++)
+    {
+      g_assert_cmpuint (round, <, 1000000);
+      gboolean moved = wire_client_to_server (wire);
+      moved |= wire_server_to_client (wire);
+      if (!moved)
+        break;
+    }
+  gboolean server_closed = pochta_smtp_server_get_state (wire->server) == POCHTA_SMTP_STATE_CLOSED;
+  if (server_closed && !pochta_smtp_client_is_done (wire->run->client))
+    pochta_smtp_client_feed_eof (wire->run->client);
+  if (pochta_smtp_client_is_done (wire->run->client) && !server_closed)
+    pochta_smtp_server_feed_eof (wire->server);
+  drain_events (wire->run);
+  drain_server_events (wire);
+}
+
+/* The server prepends exactly one Received: field (RFC 5321 §4.4); after
+ * it the message must be the client's, byte for byte, unstuffed. */
+static void
+check_delivered (GBytes *delivered, const char *original, gsize original_len)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (delivered, &len);
+
+  g_assert_cmpuint (len, >, original_len);
+  g_assert_cmpmem (data + len - original_len, original_len, original, original_len);
+  g_autofree char *trace = g_strndup (data, len - original_len);
+  g_assert_true (g_str_has_prefix (trace, "Received: "));
+  g_assert_true (g_str_has_suffix (trace, "\r\n"));
+  g_auto (GStrv) lines = g_strsplit (trace, "\r\n", -1);
+  /* One field: every further line is a continuation (RFC 5322 §2.2.3). */
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    g_assert_true (lines[i][0] == ' ' || lines[i][0] == '\t');
+}
+
+/* The commands the client sent, one per line, without the data. */
+static char *
+commands_sent (GPtrArray *events)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const PochtaEvent *event = g_ptr_array_index (events, i);
+      if (event->type == POCHTA_EVENT_LINE_SENT && !event->in_data)
+        g_string_append_printf (out, "%s\n", event->text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The reply lines the client received. */
+static char *
+replies_received (GPtrArray *events)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const PochtaEvent *event = g_ptr_array_index (events, i);
+      if (event->type == POCHTA_EVENT_LINE_RECEIVED)
+        g_string_append_printf (out, "%s\n", event->text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+#define THESIS_BODY \
+  "From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\r\n" \
+  "To: Ivan Petrov <Petrov@comp3.otd2.constr.org>, " \
+  "Olga Kuznetsova <Kuznetsova@comp3.otd2.constr.org>\r\n" \
+  "Subject: Test\r\n" \
+  "Date: Tue, 14 May 2002 10:15:00 +0400\r\n" \
+  "Message-ID: <20020514101500.A1@comp1.otd1.constr.org>\r\n" \
+  "\r\n" \
+  "Hello!\r\n" \
+  "Test mail.\r\n" \
+  "Ivanov\r\n"
+
+/* The thesis session (constr-org.md): comp1 delivers Ivanov's letter to
+ * comp3 (profile seed), AUTH CRAM-MD5 as Ivanov, VRFY Petrov, three RCPTs
+ * of which Sidirov gets 550. */
+static void
+test_against_thesis (void)
+{
+  static const char body[] = THESIS_BODY;
+  static const char *const verify[] = { "Petrov", NULL };
+  static const ServerSetup setup = { POCHTA_SMTP_PROFILE_SEED, SERVER_HOST };
+  g_autoptr (GBytes) message = g_bytes_new_static (body, sizeof body - 1);
+  PochtaSmtpClientConfig config;
+
+  thesis_config (&config, message);
+  config.login = "Ivanov";
+  config.password = "ivanov123";
+  config.verify = verify;
+
+  for (FeedMode mode = FEED_WHOLE; mode < N_FEED_MODES; mode++)
+    {
+      g_test_message ("feeding %s", feed_mode_names[mode]);
+      g_autoptr (Wire) wire = wire_new (&setup, &config, mode);
+      wire_pump (wire);
+
+      static const Expectation expect = {
+        "accepted:250 accepted:250 permanent:550", NULL, TRUE, FALSE
+      };
+      check_expectation (wire->run, &expect);
+      g_assert_cmpint (pochta_smtp_server_get_state (wire->server), ==, POCHTA_SMTP_STATE_CLOSED);
+
+      g_autofree char *commands = commands_sent (wire->run->events);
+      g_auto (GStrv) command_lines = g_strsplit (commands, "\n", -1);
+      g_assert_cmpuint (g_strv_length (command_lines), ==, 11);
+      g_assert_cmpstr (command_lines[0], ==, "EHLO comp1.otd1.constr.org");
+      g_assert_cmpstr (command_lines[1], ==, "AUTH CRAM-MD5");
+      /* command_lines[2] is the CRAM-MD5 response to a fresh challenge. */
+      g_autofree char *mail = g_strdup_printf ("MAIL FROM:<Ivanov@comp1.otd1.constr.org> SIZE=%"
+                                               G_GSIZE_FORMAT, sizeof body - 1);
+      g_assert_cmpstr (command_lines[3], ==, mail);
+      g_assert_cmpstr (command_lines[4], ==, "VRFY Petrov");
+      g_assert_cmpstr (command_lines[5], ==, "RCPT TO:<Petrov@comp3.otd2.constr.org>");
+      g_assert_cmpstr (command_lines[6], ==, "RCPT TO:<Kuznetsova@comp3.otd2.constr.org>");
+      g_assert_cmpstr (command_lines[7], ==, "RCPT TO:<Sidirov@comp3.otd2.constr.org>");
+      g_assert_cmpstr (command_lines[8], ==, "DATA");
+      g_assert_cmpstr (command_lines[9], ==, "QUIT");
+
+      /* The seed server's EHLO list, exactly, and the thesis' replies. */
+      g_auto (GStrv) extensions = pochta_smtp_client_dup_server_extensions (wire->run->client);
+      g_autofree char *joined = g_strjoinv (",", extensions);
+      g_assert_cmpstr (joined, ==, "HELP,AUTH CRAM-MD5 DIGEST-MD5,SIZE 10240000,ETRN,TURN,VRFY");
+      const char *text;
+      g_assert_cmpuint (pochta_smtp_client_get_verify_reply (wire->run->client, 0, &text), ==, 250);
+      g_assert_cmpstr (text, ==, "Ivan Petrov <Petrov@comp3.otd2.constr.org>");
+      g_assert_cmpstr (pochta_smtp_client_get_recipient (wire->run->client, 2)->text, ==,
+                       "No such user here");
+      g_autofree char *replies = replies_received (wire->run->events);
+      g_assert_true (g_str_has_prefix (replies, "220 comp3.otd2.constr.org "));
+      g_assert_nonnull (strstr (replies, "\n235 "));
+      g_assert_nonnull (strstr (replies, "\n354 "));
+      g_assert_true (g_str_has_suffix (replies,
+                                       "221 comp3.otd2.constr.org Service closing transmission "
+                                       "channel\n"));
+
+      const PochtaEvent *authenticated = find_event (wire->run->events, POCHTA_EVENT_AUTHENTICATED);
+      g_assert_nonnull (authenticated);
+      g_assert_cmpstr (authenticated->text, ==, "Ivanov");
+
+      /* Delivered once, to the two who exist, byte for byte. */
+      g_assert_cmpuint (wire->world.delivered->len, ==, 1);
+      check_delivered (g_ptr_array_index (wire->world.delivered, 0), body, sizeof body - 1);
+      g_autofree char *envelope
+        = g_strdup_printf ("Ivanov@comp1.otd1.constr.org"
+                           "|Petrov@comp3.otd2.constr.org,0,|Kuznetsova@comp3.otd2.constr.org,0,"
+                           "|ret=0,envid=,size=%" G_GSIZE_FORMAT ",8bit=0", sizeof body - 1);
+      g_assert_cmpstr (g_ptr_array_index (wire->world.envelopes, 0), ==, envelope);
+    }
+}
+
+typedef struct
+{
+  const char *name;
+  PochtaSmtpProfile profile;
+  const char *server_host;
+  PochtaSaslMechanism mechanism;
+  gboolean force;
+  const char *password;
+  Expectation expect;
+} AgainstAuthRow;
+
+static const AgainstAuthRow against_auth_rows[] = {
+  { "modern/plain", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org", POCHTA_SASL_PLAIN, TRUE,
+    "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "modern/login", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org", POCHTA_SASL_LOGIN, TRUE,
+    "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "modern/cram-md5", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org",
+    POCHTA_SASL_CRAM_MD5, TRUE, "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "modern/digest-md5", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org",
+    POCHTA_SASL_DIGEST_MD5, TRUE, "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "modern/strongest", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org",
+    POCHTA_SASL_CRAM_MD5, FALSE, "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "seed/cram-md5", POCHTA_SMTP_PROFILE_SEED, SERVER_HOST, POCHTA_SASL_CRAM_MD5, TRUE,
+    "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "seed/digest-md5", POCHTA_SMTP_PROFILE_SEED, SERVER_HOST, POCHTA_SASL_DIGEST_MD5, TRUE,
+    "ivanov123", { "accepted:250", NULL, TRUE, FALSE } },
+  { "seed/plain-not-offered", POCHTA_SMTP_PROFILE_SEED, SERVER_HOST, POCHTA_SASL_PLAIN, TRUE,
+    "ivanov123", { "permanent:554", "does not offer AUTH PLAIN", FALSE, FALSE } },
+  { "modern/wrong-password", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org",
+    POCHTA_SASL_CRAM_MD5, TRUE, "guess", { "permanent:535", "AUTH failed: 535", FALSE, FALSE } },
+  { "modern/digest-md5-wrong-password", POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org",
+    POCHTA_SASL_DIGEST_MD5, TRUE, "guess", { "permanent:535", "AUTH failed: 535", FALSE, FALSE } },
+  { "rfc821/no-auth", POCHTA_SMTP_PROFILE_RFC821, "comp1.otd1.constr.org", POCHTA_SASL_PLAIN,
+    FALSE, "ivanov123", { "permanent:554", "does not offer AUTH", FALSE, FALSE } },
+};
+
+static void
+test_against_auth (gconstpointer data)
+{
+  const AgainstAuthRow *row = data;
+  static const char body[] = "Subject: auth\r\n\r\n.leading dot\r\n";
+  g_autoptr (GBytes) message = g_bytes_new_static (body, sizeof body - 1);
+  const ServerSetup setup = { row->profile, row->server_host };
+  g_autofree char *rcpt = g_strdup_printf ("%s@%s",
+                                           row->profile == POCHTA_SMTP_PROFILE_SEED ? "Petrov"
+                                           : row->profile == POCHTA_SMTP_PROFILE_RFC821 ? "Ivanov"
+                                                                                          : "Smirnov",
+                                           row->server_host);
+  const char *recipients[] = { rcpt, NULL };
+  PochtaSmtpClientConfig config;
+
+  thesis_config (&config, message);
+  config.hostname = "comp2.otd1.constr.org";
+  config.reverse_path = "Ivanov@comp2.otd1.constr.org";
+  config.recipients = recipients;
+  config.login = "ivanov";   /* logins are case-insensitive */
+  config.password = row->password;
+  config.force_mechanism = row->force;
+  config.mechanism = row->mechanism;
+
+  for (FeedMode mode = FEED_WHOLE; mode < N_FEED_MODES; mode++)
+    {
+      g_test_message ("feeding %s", feed_mode_names[mode]);
+      g_autoptr (Wire) wire = wire_new (&setup, &config, mode);
+      wire_pump (wire);
+      check_expectation (wire->run, &row->expect);
+
+      g_autofree char *commands = commands_sent (wire->run->events);
+      if (row->expect.accepted)
+        {
+          g_autofree char *auth = g_strdup_printf ("\nAUTH %s",
+                                                   pochta_sasl_mechanism_to_string (row->mechanism));
+          g_assert_nonnull (strstr (commands, auth));
+          g_assert_true (pochta_smtp_server_is_authenticated (wire->server));
+          g_assert_nonnull (find_event (wire->run->events, POCHTA_EVENT_AUTHENTICATED));
+          g_assert_cmpuint (wire->world.delivered->len, ==, 1);
+          check_delivered (g_ptr_array_index (wire->world.delivered, 0), body, sizeof body - 1);
+        }
+      else
+        {
+          g_assert_null (strstr (commands, "MAIL"));
+          g_assert_cmpuint (wire->world.delivered->len, ==, 0);
+        }
+      /* Never "*" unless cancelling, and nothing here cancels. */
+      g_assert_null (strstr (commands, "\n*\n"));
+    }
+}
+
+/* RFC 821 receiver: EHLO gets 500, the client falls back to HELO. */
+static void
+test_against_rfc821 (void)
+{
+  static const char body[] = "Subject: old school\r\n\r\n.\r\n..\r\nbye\r\n";
+  static const char *const recipients[] = { "Ivanov@comp1.otd1.constr.org", NULL };
+  static const ServerSetup setup = { POCHTA_SMTP_PROFILE_RFC821, "comp1.otd1.constr.org" };
+  g_autoptr (GBytes) message = g_bytes_new_static (body, sizeof body - 1);
+  PochtaSmtpClientConfig config;
+
+  thesis_config (&config, message);
+  config.hostname = "comp2.otd1.constr.org";
+  config.reverse_path = "Sidorov@comp2.otd1.constr.org";
+  config.recipients = recipients;
+
+  for (FeedMode mode = FEED_WHOLE; mode < N_FEED_MODES; mode++)
+    {
+      g_test_message ("feeding %s", feed_mode_names[mode]);
+      g_autoptr (Wire) wire = wire_new (&setup, &config, mode);
+      wire_pump (wire);
+      static const Expectation expect = { "accepted:250", NULL, TRUE, FALSE };
+      check_expectation (wire->run, &expect);
+
+      g_autofree char *commands = commands_sent (wire->run->events);
+      g_assert_cmpstr (commands, ==,
+                       "EHLO comp2.otd1.constr.org\n"
+                       "HELO comp2.otd1.constr.org\n"
+                       "MAIL FROM:<Sidorov@comp2.otd1.constr.org>\n"
+                       "RCPT TO:<Ivanov@comp1.otd1.constr.org>\n"
+                       "DATA\n"
+                       "QUIT\n");
+      g_autofree char *replies = replies_received (wire->run->events);
+      g_auto (GStrv) reply_lines = g_strsplit (replies, "\n", -1);
+      g_assert_true (g_str_has_prefix (reply_lines[1], "500"));
+      g_auto (GStrv) extensions = pochta_smtp_client_dup_server_extensions (wire->run->client);
+      g_assert_cmpuint (g_strv_length (extensions), ==, 0);
+      g_assert_cmpuint (wire->world.delivered->len, ==, 1);
+      check_delivered (g_ptr_array_index (wire->world.delivered, 0), body, sizeof body - 1);
+    }
+}
+
+/* PIPELINING against modern: MAIL, the RCPTs and DATA leave as one group
+ * before any reply; one recipient is unknown. */
+static void
+test_against_modern_pipelining (void)
+{
+  static const char body[] = "Subject: pipelined\r\n\r\n.hidden\r\nText\r\n";
+  static const char *const recipients[] = {
+    "Smirnov@comp4.otd2.constr.org", "Nobody@comp4.otd2.constr.org",
+    "smirnov@COMP4.otd2.constr.org", NULL
+  };
+  static const ServerSetup setup = { POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org" };
+  g_autoptr (GBytes) message = g_bytes_new_static (body, sizeof body - 1);
+  PochtaSmtpClientConfig config;
+
+  thesis_config (&config, message);
+  config.recipients = recipients;
+  config.body_8bitmime = TRUE;
+  config.ret = POCHTA_DSN_RET_HDRS;
+  config.envid = "QQ+1=2 x";
+
+  for (FeedMode mode = FEED_WHOLE; mode < N_FEED_MODES; mode++)
+    {
+      g_test_message ("feeding %s", feed_mode_names[mode]);
+      g_autoptr (Wire) wire = wire_new (&setup, &config, mode);
+      pochta_smtp_client_set_recipient_dsn (wire->run->client, 0,
+                                            POCHTA_DSN_NOTIFY_SUCCESS | POCHTA_DSN_NOTIFY_DELAY,
+                                            "rfc822;Smirnov+x@comp4.otd2.constr.org");
+      pochta_smtp_client_set_recipient_dsn (wire->run->client, 2, POCHTA_DSN_NOTIFY_NEVER, NULL);
+      wire_pump (wire);
+      static const Expectation expect = {
+        "accepted:250 permanent:550 accepted:250", NULL, TRUE, FALSE
+      };
+      check_expectation (wire->run, &expect);
+      g_assert_cmpstr (pochta_smtp_client_get_recipient (wire->run->client, 1)->text, ==,
+                       "5.1.1 No such user here");
+
+      /* From MAIL to DATA nothing was received: one group. */
+      gboolean in_group = FALSE;
+      guint n_group = 0;
+      for (guint i = 0; i < wire->run->events->len; i++)
+        {
+          const PochtaEvent *event = g_ptr_array_index (wire->run->events, i);
+          if (event->type == POCHTA_EVENT_LINE_SENT && g_str_has_prefix (event->text, "MAIL "))
+            in_group = TRUE;
+          if (!in_group)
+            continue;
+          if (event->type == POCHTA_EVENT_LINE_RECEIVED)
+            g_assert_not_reached ();
+          if (event->type == POCHTA_EVENT_LINE_SENT)
+            n_group++;
+          if (event->type == POCHTA_EVENT_LINE_SENT && strcmp (event->text, "DATA") == 0)
+            break;
+        }
+      g_assert_cmpuint (n_group, ==, 5);
+
+      g_assert_cmpuint (wire->world.delivered->len, ==, 1);
+      check_delivered (g_ptr_array_index (wire->world.delivered, 0), body, sizeof body - 1);
+      /* DSN parameters arrive as given, xtext decoded by the server. */
+      g_autofree char *envelope = g_strdup_printf (
+        "Ivanov@comp1.otd1.constr.org"
+        "|Smirnov@comp4.otd2.constr.org,%d,rfc822;Smirnov+x@comp4.otd2.constr.org"
+        "|smirnov@COMP4.otd2.constr.org,%d,"
+        "|ret=%d,envid=QQ+1=2 x,size=%" G_GSIZE_FORMAT ",8bit=1",
+        POCHTA_DSN_NOTIFY_SUCCESS | POCHTA_DSN_NOTIFY_DELAY, POCHTA_DSN_NOTIFY_NEVER,
+        POCHTA_DSN_RET_HDRS, sizeof body - 1);
+      g_assert_cmpstr (g_ptr_array_index (wire->world.envelopes, 0), ==, envelope);
+    }
+}
+
+/* Every recipient refused by the real server: RSET instead of data. */
+static void
+test_against_all_refused (gconstpointer data)
+{
+  PochtaSmtpProfile profile = GPOINTER_TO_INT (data);
+  static const char *const recipients[] = {
+    "Sidirov@comp3.otd2.constr.org", "Ivanov@comp1.otd1.constr.org", NULL
+  };
+  const ServerSetup setup = { profile, SERVER_HOST };
+  g_autoptr (GBytes) message = letter ();
+  PochtaSmtpClientConfig config;
+
+  thesis_config (&config, message);
+  config.recipients = recipients;
+
+  for (FeedMode mode = FEED_WHOLE; mode < N_FEED_MODES; mode++)
+    {
+      g_test_message ("feeding %s", feed_mode_names[mode]);
+      g_autoptr (Wire) wire = wire_new (&setup, &config, mode);
+      wire_pump (wire);
+      static const Expectation expect = {
+        "permanent:550 permanent:550", "every recipient was refused", FALSE, FALSE
+      };
+      check_expectation (wire->run, &expect);
+      g_autofree char *commands = commands_sent (wire->run->events);
+      g_assert_true (g_str_has_suffix (commands, "RSET\nQUIT\n"));
+      g_assert_cmpuint (wire->world.delivered->len, ==, 0);
+    }
+}
+
+/* The server's SIZE is smaller than the message: the client does not try. */
+static void
+test_against_size_limit (void)
+{
+  PochtaSmtpLimits limits;
+  g_autoptr (GBytes) message = letter ();
+  PochtaSmtpClientConfig config;
+
+  pochta_smtp_limits_init_defaults (&limits);
+  limits.message_size_max = 100;
+  const ServerSetup setup = { POCHTA_SMTP_PROFILE_MODERN, "comp4.otd2.constr.org", &limits };
+  thesis_config (&config, message);
+  config.recipients = one_recipient;
+
+  g_autoptr (Wire) wire = wire_new (&setup, &config, FEED_RANDOM);
+  wire_pump (wire);
+  static const Expectation expect = { "permanent:552", "SIZE limit of 100", FALSE, FALSE };
+  check_expectation (wire->run, &expect);
+  g_autofree char *commands = commands_sent (wire->run->events);
+  g_assert_cmpstr (commands, ==, "EHLO comp1.otd1.constr.org\nQUIT\n");
+}
+
+/* A server that refuses the connection (554 greeting) still gets QUIT. */
+static void
+test_against_rejected (void)
+{
+  static const ServerSetup setup = { POCHTA_SMTP_PROFILE_SEED, SERVER_HOST, NULL, TRUE };
+  g_autoptr (GBytes) message = letter ();
+  PochtaSmtpClientConfig config;
+
+  thesis_config (&config, message);
+  g_autoptr (Wire) wire = wire_new (&setup, &config, FEED_BYTES);
+  wire_pump (wire);
+  static const Expectation expect = {
+    "permanent:554 permanent:554 permanent:554", "refused the connection: 554", FALSE, FALSE
+  };
+  check_expectation (wire->run, &expect);
+  g_autofree char *commands = commands_sent (wire->run->events);
+  g_assert_cmpstr (commands, ==, "QUIT\n");
+  g_assert_cmpint (pochta_smtp_server_get_state (wire->server), ==, POCHTA_SMTP_STATE_CLOSED);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1888,6 +2523,22 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/smtp-client/dsn/not-offered", test_dsn_not_offered);
   g_test_add_func ("/engine/smtp-client/vrfy/lock-step", test_vrfy_lock_step);
   g_test_add_func ("/engine/smtp-client/vrfy/pipelined", test_vrfy_pipelined);
+  g_test_add_func ("/engine/smtp-client/against-server/thesis", test_against_thesis);
+  g_test_add_func ("/engine/smtp-client/against-server/rfc821-helo-fallback", test_against_rfc821);
+  g_test_add_func ("/engine/smtp-client/against-server/modern-pipelining",
+                   test_against_modern_pipelining);
+  for (guint i = 0; i < G_N_ELEMENTS (against_auth_rows); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/smtp-client/against-server/auth/%s",
+                                               against_auth_rows[i].name);
+      g_test_add_data_func (path, &against_auth_rows[i], test_against_auth);
+    }
+  g_test_add_data_func ("/engine/smtp-client/against-server/all-refused/seed",
+                        GINT_TO_POINTER (POCHTA_SMTP_PROFILE_SEED), test_against_all_refused);
+  g_test_add_data_func ("/engine/smtp-client/against-server/all-refused/modern",
+                        GINT_TO_POINTER (POCHTA_SMTP_PROFILE_MODERN), test_against_all_refused);
+  g_test_add_func ("/engine/smtp-client/against-server/size-limit", test_against_size_limit);
+  g_test_add_func ("/engine/smtp-client/against-server/rejected", test_against_rejected);
 
   return g_test_run ();
 }
