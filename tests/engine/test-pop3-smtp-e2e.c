@@ -85,6 +85,7 @@ host_deliver (const PochtaSmtpEnvelope *envelope, GBytes *message, char **out_id
   Host *host = user_data;
   g_autoptr (GByteArray) filed = g_byte_array_new ();
   g_autofree char *return_path = g_strdup_printf ("Return-Path: <%s>\r\n", envelope->reverse_path);
+  g_autofree char *id = NULL;
 
   g_byte_array_append (filed, (const guint8 *) return_path, strlen (return_path));
   g_byte_array_append (filed, g_bytes_get_data (message, NULL), g_bytes_get_size (message));
@@ -99,8 +100,10 @@ host_deliver (const PochtaSmtpEnvelope *envelope, GBytes *message, char **out_id
       if (stored == NULL)
         return POCHTA_SMTP_DELIVER_TEMPFAIL;
       host->deliveries++;
-      *out_id = g_strdup (pochta_stored_message_get_key (stored));
+      g_free (id);
+      id = g_strdup (pochta_stored_message_get_key (stored));
     }
+  *out_id = g_steal_pointer (&id);
   return POCHTA_SMTP_DELIVER_OK;
 }
 
