@@ -86,6 +86,7 @@ world_deliver (World *world, const char *mailbox, const char *text, gsize len)
   g_autoptr (PochtaStoredMessage) message = pochta_mail_store_deliver (world->store, mailbox, bytes, &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (message);
 }
 
 /* An empty world over store (NULL: a new in-memory store). */

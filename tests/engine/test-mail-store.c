@@ -352,6 +352,7 @@ test_lock_exclusive (void)
 
   g_autoptr (PochtaMailboxLock) other = pochta_mail_store_lock (store, "Kuznetsova", &error);
   g_assert_no_error (error);
+  g_assert_nonnull (other);
 
   pochta_mailbox_lock_release (lock);
   g_assert_false (pochta_mail_store_is_locked (store, "Petrov"));
@@ -373,6 +374,7 @@ test_lock_keeps_store (void)
   PochtaMailboxLock *lock = pochta_mail_store_lock (store, "Petrov", NULL);
   pochta_mail_store_unref (store);
   g_assert_cmpuint (pochta_mailbox_lock_get_messages (lock)->len, ==, 1);
+  g_assert_true (g_ptr_array_index (pochta_mailbox_lock_get_messages (lock), 0) == message);
   pochta_mailbox_lock_release (lock);
 }
 
@@ -395,6 +397,7 @@ test_lock_snapshot (void)
 
   g_autoptr (GPtrArray) now = list (store, "Petrov");
   g_assert_cmpuint (now->len, ==, 2);
+  g_assert_true (g_ptr_array_index (now, 1) == late);
 }
 
 static void

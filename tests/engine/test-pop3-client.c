@@ -419,6 +419,7 @@ test_login_refused (gconstpointer data)
   g_autoptr (GString) other = g_string_new (NULL);
   g_autoptr (GPtrArray) messages = collect_messages (wire->client, other);
   g_autofree char *events = g_strdup_printf ("error %s\nclosed QUIT\n", expected);
+  g_assert_cmpuint (messages->len, ==, 0);
   g_assert_cmpstr (other->str, ==, events);
 }
 
