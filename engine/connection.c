@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Simulated TCP connections: handshake, latency, FIFO delivery, FIN and
+ * loss, with every line recorded once in the transcript. */
+#define G_LOG_DOMAIN "pochta-connection"
+#include "config.h"
+
+#include "host.h"
+
+/* RFC 6335 §6: the dynamic port range 49152-65535 for the clients'
+ * ephemeral ports, taken in turn so that runs repeat. */
+#define EPHEMERAL_PORT_FIRST 49152
+#define EPHEMERAL_PORT_COUNT 16384
+
+typedef enum
+{
+  SIDE_CLIENT = 0,
+  SIDE_SERVER = 1,
+} SideIndex;
+
+typedef struct
+{
+  gpointer session;
+  const PochtaSessionClass *klass;
+  GByteArray *input;        /* arrived but not consumed yet */
+  int line_state;           /* the session's state after its last line */
+  gboolean fin_sent;
+  gboolean fin_received;
+} Side;
+
+struct _PochtaConnection
+{
+  gint ref_count;           /* the context's table, and every scheduled event */
+  PochtaSimContext *context;
+  guint handle;
+  guint transcript_id;
+  PochtaProtocol protocol;
+  char *client_host;
+  char *server_host;
+  guint16 client_port;
+  guint16 server_port;
+  PochtaConnectionOwner owner;
+  Side sides[2];
+  gint64 open_time;
+  gint64 latency;
+  /* When the last byte sent by each side arrives: later bytes never
+   * overtake it, even when a slow link speeds up again. */
+  gint64 last_arrival[2];
+  /* Bumped when the wire breaks: what was in flight is lost. */
+  guint generation;
+  gboolean established;
+  gboolean syn_lost;        /* broke before the handshake: the timeout decides */
+  gboolean over;
+};
+
+typedef struct
+{
+  PochtaConnection *connection;
+  guint generation;
+  SideIndex to;
+  GBytes *data;             /* NULL for a FIN */
+} Segment;
+
+static void
+free_session (Side *side)
+{
+  if (side->session != NULL)
+    side->klass->free (side->session);
+  side->session = NULL;
+}
+
+static PochtaConnection *
+connection_ref (PochtaConnection *self)
+{
+  self->ref_count++;
+  return self;
+}
+
+void
+pochta_connection_unref (gpointer data)
+{
+  PochtaConnection *self = data;
+  if (--self->ref_count > 0)
+    return;
+  for (guint i = 0; i < 2; i++)
+    {
+      free_session (&self->sides[i]);
+      g_byte_array_unref (self->sides[i].input);
+    }
+  g_free (self->client_host);
+  g_free (self->server_host);
+  g_free (self);
+}
+
+static void
+segment_free (gpointer data)
+{
+  Segment *segment = data;
+  g_clear_pointer (&segment->data, g_bytes_unref);
+  pochta_connection_unref (segment->connection);
+  g_free (segment);
+}
+
+static gint64
+now (PochtaConnection *self)
+{
+  return pochta_scheduler_get_time (self->context->scheduler);
+}
+
+/* The connection leaves the context's table: nothing refers to it any
+ * more but the events still in flight, which it outlives. */
+static void
+retire (PochtaConnection *self)
+{
+  self->over = TRUE;
+  g_hash_table_remove (self->context->connections, GUINT_TO_POINTER (self->handle));
+}
+
+/* ---- recording ---- */
+
+static void
+record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
+{
+  Side *side = &self->sides[from];
+  int before = side->line_state;
+
+  side->line_state = event->new_state;
+  if (!self->context->record_lines)
+    return;
+  const char *(*name) (int) = side->klass->state_name;
+  const PochtaTranscriptItem *item = pochta_transcript_add_line (
+    self->context->transcript, self->transcript_id, now (self),
+    from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER,
+    event->text, event->length, event->in_data,
+    name != NULL ? name (before) : NULL, name != NULL ? name (event->new_state) : NULL);
+  pochta_sim_context_item_added (self->context, item);
+}
+
+static void
+handle_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event, gboolean wire_up)
+{
+  switch (event->type)
+    {
+    case POCHTA_EVENT_LINE_SENT:
+      /* Lines are recorded when they go on the wire, by their sender. */
+      if (wire_up)
+        record_line (self, from, event);
+      break;
+    case POCHTA_EVENT_LINE_RECEIVED:
+      break;
+    case POCHTA_EVENT_TURN:
+      pochta_sim_context_record (self->context, self->server_host, "turn",
+                                 "TURN accepted; the simulation does not reverse the roles, "
+                                 "so the connection closes (RFC 821 §3.8)");
+      break;
+    default:
+      if (from == SIDE_CLIENT && self->owner.client_event != NULL)
+        self->owner.client_event (self, event, self->owner.user_data);
+      break;
+    }
+}
+
+static void
+drain_events (PochtaConnection *self, SideIndex from, gboolean wire_up)
+{
+  Side *side = &self->sides[from];
+  PochtaEvent event = { 0 };
+
+  while (side->klass->next_event (side->session, &event))
+    {
+      handle_event (self, from, &event, wire_up);
+      pochta_event_clear (&event);
+    }
+}
+
+/* ---- the wire ---- */
+
+static void deliver_segment (gpointer data);
+
+static void
+send_segment (PochtaConnection *self, SideIndex from, GBytes *data)
+{
+  gint64 arrival = MAX (now (self) + self->latency, self->last_arrival[from]);
+  Segment *segment = g_new0 (Segment, 1);
+
+  self->last_arrival[from] = arrival;
+  segment->connection = connection_ref (self);
+  segment->generation = self->generation;
+  segment->to = 1 - from;
+  segment->data = data;
+  pochta_scheduler_add (self->context->scheduler, arrival, deliver_segment, segment, segment_free);
+}
+
+/* Records what the session said, puts its output on the wire and, once
+ * it is done, its FIN after the last byte. */
+static void
+pump (PochtaConnection *self, SideIndex from)
+{
+  Side *side = &self->sides[from];
+  const guint8 *data;
+
+  drain_events (self, from, TRUE);
+  gsize len = side->klass->peek_output (side->session, &data);
+  if (len > 0)
+    {
+      send_segment (self, from, g_bytes_new (data, len));
+      side->klass->consume_output (side->session, len);
+    }
+  if (!side->fin_sent && side->klass->is_done (side->session))
+    {
+      side->fin_sent = TRUE;
+      send_segment (self, from, NULL);
+    }
+}
+
+static void
+check_finished (PochtaConnection *self)
+{
+  if (self->over || !self->sides[SIDE_CLIENT].fin_received || !self->sides[SIDE_SERVER].fin_received)
+    return;
+  pochta_transcript_close_connection (self->context->transcript, self->transcript_id, now (self));
+  connection_ref (self);
+  retire (self);
+  if (self->owner.finished != NULL)
+    self->owner.finished (self, self->owner.user_data);
+  pochta_connection_unref (self);
+}
+
+static void
+feed_input (PochtaConnection *self, SideIndex to)
+{
+  Side *side = &self->sides[to];
+
+  while (side->input->len > 0 && !side->klass->is_done (side->session))
+    {
+      gssize n = side->klass->feed (side->session, side->input->data, side->input->len);
+      if (n <= 0)
+        break;
+      g_byte_array_remove_range (side->input, 0, (guint) n);
+      pump (self, to);
+    }
+  /* A session that is done leaves the rest unread: after QUIT it is not
+   * for this session (RFC 5321 §4.1.1.10). */
+  if (side->klass->is_done (side->session))
+    g_byte_array_set_size (side->input, 0);
+  pump (self, to);
+}
+
+static void
+deliver_segment (gpointer data)
+{
+  Segment *segment = data;
+  PochtaConnection *self = segment->connection;
+  Side *side = &self->sides[segment->to];
+
+  if (self->over || segment->generation != self->generation)
+    return;
+  if (segment->data == NULL)
+    {
+      side->fin_received = TRUE;
+      if (!side->klass->is_done (side->session))
+        side->klass->feed_eof (side->session);
+      pump (self, segment->to);
+      check_finished (self);
+      return;
+    }
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (segment->data, &len);
+  g_byte_array_append (side->input, bytes, (guint) len);
+  feed_input (self, segment->to);
+  check_finished (self);
+}
+
+/* ---- the handshake ---- */
+
+static void
+fail (PochtaConnection *self, const char *reason)
+{
+  connection_ref (self);
+  retire (self);
+  if (self->owner.failed != NULL)
+    self->owner.failed (self, reason, self->owner.user_data);
+  pochta_connection_unref (self);
+}
+
+typedef struct
+{
+  PochtaConnection *connection;
+  char *reason;
+} Failure;
+
+static void
+failure_free (gpointer data)
+{
+  Failure *failure = data;
+  pochta_connection_unref (failure->connection);
+  g_free (failure->reason);
+  g_free (failure);
+}
+
+static void
+run_failure (gpointer data)
+{
+  Failure *failure = data;
+  if (!failure->connection->over)
+    fail (failure->connection, failure->reason);
+}
+
+static void
+fail_at (PochtaConnection *self, gint64 time, const char *reason)
+{
+  Failure *failure = g_new0 (Failure, 1);
+  failure->connection = connection_ref (self);
+  failure->reason = g_strdup (reason);
+  pochta_scheduler_add (self->context->scheduler, time, run_failure, failure, failure_free);
+}
+
+static const char *
+host_address (PochtaSimContext *context, const char *name)
+{
+  return pochta_sim_host_get_address (pochta_sim_context_find_host (context, name));
+}
+
+static void
+establish (PochtaConnection *self, gpointer session, const PochtaSessionClass *klass)
+{
+  Side *server = &self->sides[SIDE_SERVER];
+
+  server->session = session;
+  server->klass = klass;
+  server->line_state = klass->get_state (session);
+  self->established = TRUE;
+  self->transcript_id = pochta_transcript_open_connection (
+    self->context->transcript, self->protocol, self->client_host,
+    host_address (self->context, self->client_host), self->client_port, self->server_host,
+    host_address (self->context, self->server_host), self->server_port, now (self));
+  pump (self, SIDE_SERVER);
+  pump (self, SIDE_CLIENT);
+}
+
+/* The SYN reaches the server's host. */
+static void
+arrive (gpointer data)
+{
+  PochtaConnection *self = data;
+  PochtaSimHost *host = pochta_sim_context_find_host (self->context, self->server_host);
+  const PochtaSessionClass *klass = NULL;
+
+  if (self->over || self->syn_lost)
+    return;
+  /* A host that is down, or a path that broke, answers nothing: the
+   * client gives up when its timeout expires. */
+  if (!pochta_sim_host_is_up (host)
+      || !pochta_link_map_get_latency (self->context->links, self->client_host, self->server_host, NULL))
+    {
+      fail_at (self, self->open_time + self->context->connect_timeout, "Connection timed out");
+      return;
+    }
+  gpointer session = pochta_sim_host_accept (host, self->server_port, self->client_host, &klass);
+  if (session == NULL)
+    {
+      /* The RST takes the way back. */
+      fail_at (self, now (self) + self->latency, "Connection refused");
+      return;
+    }
+  establish (self, session, klass);
+}
+
+PochtaConnection *
+pochta_connection_open (PochtaSimContext            *context,
+                        PochtaProtocol               protocol,
+                        const char                  *client_host,
+                        const char                  *server_host,
+                        guint16                      server_port,
+                        gpointer                     client_session,
+                        const PochtaSessionClass    *client_class,
+                        const PochtaConnectionOwner *owner)
+{
+  g_return_val_if_fail (context != NULL && client_session != NULL && client_class != NULL, NULL);
+  g_return_val_if_fail (pochta_sim_context_find_host (context, client_host) != NULL, NULL);
+  g_return_val_if_fail (pochta_sim_context_find_host (context, server_host) != NULL, NULL);
+
+  PochtaConnection *self = g_new0 (PochtaConnection, 1);
+  self->ref_count = 1;
+  self->context = context;
+  self->handle = ++context->last_handle;
+  self->protocol = protocol;
+  self->client_host = g_strdup (pochta_sim_host_get_name (pochta_sim_context_find_host (context, client_host)));
+  self->server_host = g_strdup (pochta_sim_host_get_name (pochta_sim_context_find_host (context, server_host)));
+  self->client_port = EPHEMERAL_PORT_FIRST + context->n_ephemeral_ports++ % EPHEMERAL_PORT_COUNT;
+  self->server_port = server_port;
+  if (owner != NULL)
+    self->owner = *owner;
+  self->sides[SIDE_CLIENT].session = client_session;
+  self->sides[SIDE_CLIENT].klass = client_class;
+  self->sides[SIDE_CLIENT].line_state = client_class->get_state (client_session);
+  for (guint i = 0; i < 2; i++)
+    self->sides[i].input = g_byte_array_new ();
+  self->open_time = now (self);
+  g_hash_table_insert (context->connections, GUINT_TO_POINTER (self->handle), self);
+
+  if (!pochta_link_map_get_latency (context->links, client_host, server_host, &self->latency))
+    fail_at (self, self->open_time + context->connect_timeout, "Connection timed out (no route to host)");
+  else
+    pochta_scheduler_add (context->scheduler, self->open_time + self->latency, arrive,
+                          connection_ref (self), pochta_connection_unref);
+  return self;
+}
+
+/* ---- queries and changes ---- */
+
+guint
+pochta_connection_get_handle (PochtaConnection *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->handle;
+}
+
+guint
+pochta_connection_get_transcript_id (PochtaConnection *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->transcript_id;
+}
+
+gpointer
+pochta_connection_get_client_session (PochtaConnection *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->sides[SIDE_CLIENT].session;
+}
+
+const char *
+pochta_connection_get_client_host (PochtaConnection *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->client_host;
+}
+
+const char *
+pochta_connection_get_server_host (PochtaConnection *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->server_host;
+}
+
+gboolean
+pochta_connection_involves (PochtaConnection *self, const char *host)
+{
+  g_return_val_if_fail (self != NULL && host != NULL, FALSE);
+  return g_ascii_strcasecmp (self->client_host, host) == 0
+         || g_ascii_strcasecmp (self->server_host, host) == 0;
+}
+
+void
+pochta_connection_client_ready (PochtaConnection *self)
+{
+  g_return_if_fail (self != NULL);
+
+  /* Before the handshake the session keeps its lines. */
+  if (!self->established || self->over)
+    return;
+  pump (self, SIDE_CLIENT);
+  check_finished (self);
+}
+
+void
+pochta_connection_path_changed (PochtaConnection *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!self->established || self->over)
+    return;
+  if (!pochta_link_map_get_latency (self->context->links, self->client_host, self->server_host,
+                                    &self->latency))
+    pochta_connection_break (self, "no path left between the hosts");
+}
+
+void
+pochta_connection_break (PochtaConnection *self, const char *why)
+{
+  g_return_if_fail (self != NULL && why != NULL);
+
+  if (self->over)
+    return;
+  self->generation++;
+  if (!self->established)
+    {
+      /* The SYN was lost; the client finds out when its timeout ends. */
+      self->syn_lost = TRUE;
+      fail_at (self, self->open_time + self->context->connect_timeout, "Connection timed out");
+      return;
+    }
+  pochta_sim_context_record (self->context, self->client_host, "connection-lost",
+                             "%s:%u -> %s:%u: %s; bytes in flight are lost", self->client_host,
+                             self->client_port, self->server_host, self->server_port, why);
+  for (guint i = 0; i < 2; i++)
+    {
+      Side *side = &self->sides[i];
+      const guint8 *data;
+      if (!side->klass->is_done (side->session))
+        side->klass->feed_eof (side->session);
+      drain_events (self, (SideIndex) i, FALSE);
+      side->klass->consume_output (side->session, side->klass->peek_output (side->session, &data));
+      side->fin_received = side->fin_sent = TRUE;
+    }
+  check_finished (self);
+}
+
+void
+pochta_connection_abandon (PochtaConnection *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->over)
+    return;
+  self->over = TRUE;
+  for (guint i = 0; i < 2; i++)
+    free_session (&self->sides[i]);
+  if (self->owner.destroy != NULL)
+    self->owner.destroy (self->owner.user_data);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the parts of one simulation share: the network, clock, generator,
+ * transcript and hosts (simulation.c, host.c, connection.c, mua.c). */
+#pragma once
+
+#include <glib-object.h>
+
+#include "connection.h"
+#include "directory.h"
+#include "generator.h"
+#include "link-map.h"
+#include "network.h"
+#include "scheduler.h"
+#include "transcript.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PochtaSimHost PochtaSimHost;
+
+struct _PochtaSimContext
+{
+  GObject *simulation;          /* emits item-added; not a reference */
+  PochtaNetwork *network;
+  PochtaDirectory *directory;   /* the network's */
+  PochtaScheduler *scheduler;
+  PochtaGenerator *generator;
+  PochtaTranscript *transcript;
+  PochtaLinkMap *links;
+  GHashTable *hosts;            /* name (any case) -> PochtaSimHost* */
+  GHashTable *connections;      /* handle -> PochtaConnection*, until finished */
+  guint last_handle;
+  guint n_ephemeral_ports;
+  /* RFC 5321 §4.5.3.2.1: a client waits 5 minutes for the greeting; a
+   * connection nobody answers fails after this long. */
+  gint64 connect_timeout;
+  /* Record lines in the transcript (a benchmark may not want them). */
+  gboolean record_lines;
+  GHashTable *users_by_mailbox; /* mailbox (any case) -> PochtaUser* or NULL, a cache */
+  GHashTable *users_in_domain;  /* "login@domain" (any case) -> PochtaUser* or NULL, a cache */
+  GHashTable *fetched;          /* user mailbox (any case) -> GPtrArray of GBytes */
+};
+
+/* simulation.c */
+void pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item);
+void pochta_sim_context_record (PochtaSimContext *context,
+                                const char       *host,
+                                const char       *event,
+                                const char       *format,
+                                ...) G_GNUC_PRINTF (4, 5);
+PochtaSimHost *pochta_sim_context_find_host (PochtaSimContext *context, const char *name);
+/* The directory's user behind a mailbox ("petrov@COMP3..." too), cached. */
+const PochtaUser *pochta_sim_context_find_mailbox (PochtaSimContext *context, const char *mailbox);
+/* The user whose login is mailbox's local part and whose host is the
+ * domain or under it (a department's or the enterprise's address). */
+const PochtaUser *pochta_sim_context_find_in_domain (PochtaSimContext *context, const char *mailbox);
+
+G_END_DECLS
