@@ -452,11 +452,21 @@ lookup_mailbox (PochtaMailStore *self, const char *name, GError **error)
 static gint64
 arrival_from_file (const char *key, const char *path)
 {
-  /* Maildir names start with the delivery time in seconds. */
+  /* Maildir names start with the delivery time in seconds; a unique part
+   * "M<n>..." adds the microseconds (Maildir spec, as Pochta and Python
+   * write them). */
   char *end = NULL;
   guint64 seconds = g_ascii_strtoull (key, &end, 10);
-  if (end != key && *end == '.' && seconds < G_MAXINT64 / G_USEC_PER_SEC)
-    return (gint64) seconds * G_USEC_PER_SEC;
+  if (end != key && *end == '.' && seconds < G_MAXINT64 / G_USEC_PER_SEC - 1)
+    {
+      gint64 arrival = (gint64) seconds * G_USEC_PER_SEC;
+      const char *unique = end + 1;
+      char *usec_end = NULL;
+      guint64 usec = *unique == 'M' ? g_ascii_strtoull (unique + 1, &usec_end, 10) : 0;
+      if (usec_end != NULL && usec_end != unique + 1 && usec < G_USEC_PER_SEC)
+        arrival += (gint64) usec;
+      return arrival;
+    }
 
   GStatBuf st;
   if (g_stat (path, &st) == 0)

@@ -472,6 +472,7 @@ test_maildir_layout (MaildirFixture *fixture, gconstpointer data)
   g_autofree char *box = g_build_filename (fixture->root, "Petrov", NULL);
   g_assert_cmpstr (pochta_mail_store_get_root (fixture->store), ==, fixture->root);
 
+  pochta_generator_set_time (fixture->generator, START_USEC + 250000);
   g_autoptr (PochtaStoredMessage) message =
     deliver (fixture->store, "Petrov", "Subject: hi\r\n\r\n.dot\r\nend\r\n");
   const char *key = pochta_stored_message_get_key (message);
@@ -510,7 +511,7 @@ test_maildir_layout (MaildirFixture *fixture, gconstpointer data)
   PochtaStoredMessage *again = g_ptr_array_index (messages, 0);
   g_assert_cmpstr (pochta_stored_message_get_uid (again), ==, pochta_stored_message_get_uid (message));
   g_assert_cmpstr (pochta_stored_message_get_flags (again), ==, "S");
-  g_assert_cmpint (pochta_stored_message_get_arrival (again), ==, START_USEC);
+  g_assert_cmpint (pochta_stored_message_get_arrival (again), ==, START_USEC + 250000);
   assert_read (second, again, wire, sizeof wire - 1);
 
   /* Expunge removes the file. */
@@ -562,7 +563,8 @@ test_maildir_foreign (MaildirFixture *fixture, gconstpointer data)
   PochtaStoredMessage *c = g_ptr_array_index (messages, 2);
   g_assert_cmpstr (pochta_stored_message_get_uid (a), ==, "1000000001.M1P2Q1.elsewhere");
   g_assert_cmpstr (pochta_stored_message_get_flags (a), ==, "RS");
-  g_assert_cmpint (pochta_stored_message_get_arrival (a), ==, G_GINT64_CONSTANT (1000000001) * G_USEC_PER_SEC);
+  /* "M1": one microsecond past the second. */
+  g_assert_cmpint (pochta_stored_message_get_arrival (a), ==, G_GINT64_CONSTANT (1000000001) * G_USEC_PER_SEC + 1);
   assert_read (store, a, LITERAL ("A: 1\r\n\r\ncrlf\r\n"));
   g_assert_cmpstr (pochta_stored_message_get_flags (b), ==, "");
   assert_read (store, b, LITERAL ("B: 2\r\n\r\nlf\r\n"));
