@@ -61,7 +61,9 @@ split (const LineRow *row, const gsize *chunks, gsize n_chunks, gsize *out_pendi
 
   while (offset < len)
     {
-      gsize chunk = MIN (chunks[chunk_index++ % n_chunks], len - offset);
+      /* MIN evaluates its arguments twice: take the chunk size first. */
+      gsize wanted = chunks[chunk_index++ % n_chunks];
+      gsize chunk = MIN (wanted, len - offset);
       gsize done = 0;
       while (done < chunk)
         {
