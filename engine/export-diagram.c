@@ -654,6 +654,32 @@ create_surface (const Diagram *diagram, PochtaExportFormat format, GByteArray *o
     }
 }
 
+/* cairo names the SVG's drawing group after a counter of every surface
+ * the process has made ("surface8" on the fourth export), and refers to it
+ * nowhere: a fixed name keeps two exports of one transcript identical. */
+static void
+fix_svg_surface_id (GByteArray *svg)
+{
+  static const char prefix[] = "<g id=\"surface";
+  const gsize prefix_length = sizeof prefix - 1;
+
+  for (gsize i = 0; i + prefix_length < svg->len; i++)
+    {
+      if (memcmp (svg->data + i, prefix, prefix_length) != 0)
+        continue;
+      gsize digits = i + prefix_length;
+      gsize end = digits;
+      while (end < svg->len && g_ascii_isdigit (svg->data[end]))
+        end++;
+      if (end == digits || end >= svg->len || svg->data[end] != '"')
+        return;
+      svg->data[digits] = '1';
+      if (end - digits > 1)
+        g_byte_array_remove_range (svg, (guint) digits + 1, (guint) (end - digits - 1));
+      return;
+    }
+}
+
 static gboolean
 render (const Diagram *diagram, PochtaExportFormat format, GByteArray *out, GError **error)
 {
@@ -679,6 +705,8 @@ render (const Diagram *diagram, PochtaExportFormat format, GByteArray *out, GErr
                    pochta_export_format_to_string (format), cairo_status_to_string (status));
       return FALSE;
     }
+  if (format == POCHTA_EXPORT_SVG)
+    fix_svg_surface_id (out);
   return TRUE;
 }
 

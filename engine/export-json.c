@@ -549,7 +549,9 @@ read_item (JsonNode *node, guint position, ItemSpec *spec, GError **error)
                      spec->host != NULL ? "host" : "event");
       break;
     }
-  if (memchr (g_bytes_get_data (spec->text, NULL), '\0', g_bytes_get_size (spec->text)) != NULL)
+  gsize length = 0;
+  const char *text = g_bytes_get_data (spec->text, &length);
+  if (length > 0 && memchr (text, '\0', length) != NULL)
     return fail (error, &place, "text: only a line may hold a NUL byte");
   return check_not_line (object, &place, error);
 }
@@ -779,7 +781,12 @@ pochta_transcript_import_json (const char *data, gsize length, GError **error)
       return NULL;
     }
   JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL)
+    {
+      fail (error, NULL, "not JSON: the document is empty");
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       fail (error, NULL, "the document is %s, expected an object with \"format\": \""
             FORMAT_NAME "\"", json_type_name (root));
