@@ -978,8 +978,7 @@ pochta_smtp_server_shutdown (PochtaSmtpServer *self, const char *reason)
       else
         text = reason;
     }
-  g_autofree char *line = g_strdup_printf ("%s %s", self->hostname, text);
-  write_reply (self, 421, enhanced, line);
+  pochta_smtp_server_queue_reply (self, 421, enhanced, "%s %s", self->hostname, text);
   pochta_smtp_server_close (self, "421 shutdown");
 }
 
