@@ -14,14 +14,16 @@
 #define ETHERNET_HEADER 14
 #define ETHERTYPE_IPV4 0x0800
 #define IPV4_HEADER 20      /* RFC 791 §3.1, no options */
-#define IPV4_TTL 64         /* RFC 1700's recommended default */
+#define IPV4_TTL 64         /* the recommended default of RFC 1700 ("IP TIME TO LIVE") */
 #define IPV4_DONT_FRAGMENT 0x4000
 #define IPPROTO_TCP_NUMBER 6
 #define TCP_HEADER 20       /* RFC 793 §3.1, no options */
 #define TCP_MSS_OPTION 4    /* kind 2, length 4 (RFC 793 §3.1) */
-#define TCP_MSS 1460        /* Ethernet's 1500-octet MTU less IPv4 and TCP headers */
-#define TCP_WINDOW 65535
-#define SNAPLEN 65535
+/* RFC 894's 1500-octet Ethernet MTU less 40 octets of IPv4 and TCP
+ * headers (RFC 879 §1). */
+#define TCP_MSS 1460
+#define TCP_WINDOW 65535    /* the largest window without scaling (RFC 7323 §2.2) */
+#define SNAPLEN 65535       /* more than any frame here: 14 + 20 + 24 + 1460 octets */
 
 enum
 {
