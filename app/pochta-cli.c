@@ -19,6 +19,7 @@ typedef struct
 
 static const CliCommand commands[] = {
   { "play", cli_play, N_("Play the thesis' SMTP session and print its transcript") },
+  { "export", cli_export, N_("Write a transcript as text, HTML, pcap or a diagram") },
 };
 
 int
