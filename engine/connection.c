@@ -126,11 +126,14 @@ record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
   side->line_state = event->new_state;
   if (!self->context->record_lines)
     return;
+  /* An SMTP server only ever sends replies, even the 354 that opens the
+   * content (RFC 5321 §4.2); only the client's lines can be content. */
+  gboolean in_data = event->in_data && !(from == SIDE_SERVER && self->protocol == POCHTA_PROTOCOL_SMTP);
   const char *(*name) (int) = side->klass->state_name;
   const PochtaTranscriptItem *item = pochta_transcript_add_line (
     self->context->transcript, self->transcript_id, now (self),
     from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER,
-    event->text, event->length, event->in_data,
+    event->text, event->length, in_data,
     name != NULL ? name (before) : NULL, name != NULL ? name (event->new_state) : NULL);
   pochta_sim_context_item_added (self->context, item);
 }

@@ -24,7 +24,7 @@ is_digits (const char *text, gsize len, gsize min, gsize max)
 }
 
 /* RFC 3463 §2: class "." subject "." detail, 1-3 digits each, followed by
- * a space or the end of the text (RFC 2034 §4). */
+ * a space or the end of the line (RFC 2034 §4). */
 static gsize
 enhanced_code_length (const char *text, char class_digit)
 {
@@ -36,7 +36,7 @@ enhanced_code_length (const char *text, char class_digit)
     return 0;
   gsize detail = strspn (second_dot + 1, "0123456789");
   char after = second_dot[1 + detail];
-  if (!is_digits (second_dot + 1, detail, 1, 3) || (after != '\0' && after != ' '))
+  if (!is_digits (second_dot + 1, detail, 1, 3) || (after != '\0' && after != ' ' && after != '\n'))
     return 0;
   return (gsize) (second_dot + 1 + detail - text);
 }

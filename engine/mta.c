@@ -24,6 +24,7 @@ typedef struct
   guint running;              /* attempts under way (and one while starting them) */
   GSList *attempts;           /* the PochtaMtaAttempt* under way */
   gboolean due_while_down;
+  gboolean flush_requested;   /* ETRN came while an attempt ran */
 } Entry;
 
 struct _PochtaMta
@@ -156,9 +157,11 @@ pochta_mta_free (PochtaMta *self)
 {
   if (self == NULL)
     return;
-  Entry *entry;
-  while ((entry = g_queue_pop_head (&self->queue)) != NULL)
+  GList *link;
+  /* The queue's links live inside the entries. */
+  while ((link = g_queue_pop_head_link (&self->queue)) != NULL)
     {
+      Entry *entry = link->data;
       if (entry->timer != 0)
         pochta_scheduler_cancel (self->scheduler, entry->timer);
       pochta_mta_entry_free (&entry->pub);
@@ -457,6 +460,10 @@ expire_or_retry (PochtaMta *self, Entry *entry, guint n_queued)
   if (now < deadline)
     {
       gint64 next = MIN (now + retry_interval (self, entry->pub.attempts), deadline);
+      /* RFC 1985: ETRN asked for it during the attempt; go again now. */
+      if (entry->flush_requested)
+        next = now;
+      entry->flush_requested = FALSE;
       g_autofree char *date = pochta_format_rfc5322_date (next, pochta_generator_get_utc_offset (self->generator));
       schedule (self, entry, next);
       record (self, "deferred", "%s: %u recipient(s) still queued, next attempt %s", entry->pub.id, n_queued,
@@ -671,12 +678,11 @@ node_matches (const char *node, gboolean subdomains, const char *domain)
 static gboolean
 entry_waits_for (Entry *entry, const char *node, gboolean subdomains)
 {
-  if (entry->running > 0)
-    return FALSE;
   for (guint i = 0; i < entry->pub.recipients->len; i++)
     {
       PochtaMtaRecipient *r = g_ptr_array_index (entry->pub.recipients, i);
-      if (r->state == POCHTA_MTA_RECIPIENT_QUEUED && node_matches (node, subdomains, domain_of (r->mailbox)))
+      gboolean waiting = r->state == POCHTA_MTA_RECIPIENT_QUEUED || r->state == POCHTA_MTA_RECIPIENT_SENDING;
+      if (waiting && node_matches (node, subdomains, domain_of (r->mailbox)))
         return TRUE;
     }
   return FALSE;
@@ -701,7 +707,11 @@ pochta_mta_flush (PochtaMta *self, const char *node)
       Entry *entry = l->data;
       if (!entry_waits_for (entry, name, subdomains))
         continue;
-      schedule (self, entry, now);
+      /* An attempt under way goes again as soon as it is over. */
+      if (entry->running > 0)
+        entry->flush_requested = TRUE;
+      else
+        schedule (self, entry, now);
       count++;
     }
   record (self, "flush", "ETRN %s: %d message(s) to attempt now", node, count);
