@@ -205,7 +205,7 @@ typedef struct
   GRegex *regex;    /* EXPECT with /.../ */
 } Step;
 
-struct _PochtaTranscript
+struct _PochtaGoldenTranscript
 {
   char *path;
   char *name;
@@ -225,7 +225,7 @@ step_free (gpointer data)
 }
 
 void
-pochta_transcript_free (PochtaTranscript *self)
+pochta_golden_transcript_free (PochtaGoldenTranscript *self)
 {
   if (self == NULL)
     return;
@@ -298,7 +298,7 @@ unescape (const char **cursor, char terminator, GByteArray *out)
 }
 
 static gboolean
-add_expect (PochtaTranscript *self, guint line, const char *text, GError **error)
+add_expect (PochtaGoldenTranscript *self, guint line, const char *text, GError **error)
 {
   Step *step = g_new0 (Step, 1);
   gsize len = strlen (text);
@@ -318,7 +318,7 @@ add_expect (PochtaTranscript *self, guint line, const char *text, GError **error
 }
 
 static gboolean
-parse_line (PochtaTranscript *self, GRegex *directive, guint line_no, const char *line, GError **error)
+parse_line (PochtaGoldenTranscript *self, GRegex *directive, guint line_no, const char *line, GError **error)
 {
   g_autoptr (GMatchInfo) match = NULL;
 
@@ -375,8 +375,8 @@ parse_line (PochtaTranscript *self, GRegex *directive, guint line_no, const char
   return TRUE;
 }
 
-PochtaTranscript *
-pochta_transcript_load (const char *path, GError **error)
+PochtaGoldenTranscript *
+pochta_golden_transcript_load (const char *path, GError **error)
 {
   g_autofree char *contents = NULL;
 
@@ -385,7 +385,7 @@ pochta_transcript_load (const char *path, GError **error)
   if (!g_file_get_contents (path, &contents, NULL, error))
     return NULL;
 
-  g_autoptr (PochtaTranscript) self = g_new0 (PochtaTranscript, 1);
+  g_autoptr (PochtaGoldenTranscript) self = g_new0 (PochtaGoldenTranscript, 1);
   self->path = g_strdup (path);
   self->name = g_path_get_basename (path);
   self->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -405,14 +405,14 @@ pochta_transcript_load (const char *path, GError **error)
 }
 
 const char *
-pochta_transcript_get_setting (PochtaTranscript *self, const char *key)
+pochta_golden_transcript_get_setting (PochtaGoldenTranscript *self, const char *key)
 {
   g_return_val_if_fail (self != NULL && key != NULL, NULL);
   return g_hash_table_lookup (self->settings, key);
 }
 
 guint32
-pochta_transcript_get_seed (PochtaTranscript *self)
+pochta_golden_transcript_get_seed (PochtaGoldenTranscript *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return g_str_hash (self->name);
@@ -443,10 +443,10 @@ step_matches (const Step *step, const char *line)
 }
 
 static gboolean
-play (PochtaTranscript *self, const PochtaSessionOps *ops, gpointer session,
+play (PochtaGoldenTranscript *self, const PochtaSessionOps *ops, gpointer session,
       PochtaFeedMode mode, GByteArray *out, GError **error)
 {
-  guint32 seed = pochta_transcript_get_seed (self);
+  guint32 seed = pochta_golden_transcript_get_seed (self);
   gsize checked = 0;
 
   pochta_harness_drain (ops, session, out);
@@ -502,7 +502,7 @@ play (PochtaTranscript *self, const PochtaSessionOps *ops, gpointer session,
 }
 
 gboolean
-pochta_transcript_run (PochtaTranscript       *self,
+pochta_golden_transcript_run (PochtaGoldenTranscript       *self,
                        const PochtaSessionOps *ops,
                        gpointer                create_data,
                        PochtaFeedMode          mode,

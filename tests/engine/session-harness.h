@@ -91,24 +91,24 @@ void pochta_harness_run_three_ways (const PochtaSessionOps *ops,
                                     PochtaHarnessCheck      check,
                                     gpointer                check_data);
 
-typedef struct _PochtaTranscript PochtaTranscript;
+typedef struct _PochtaGoldenTranscript PochtaGoldenTranscript;
 
-PochtaTranscript *pochta_transcript_load (const char *path, GError **error);
-void pochta_transcript_free (PochtaTranscript *self);
+PochtaGoldenTranscript *pochta_golden_transcript_load (const char *path, GError **error);
+void pochta_golden_transcript_free (PochtaGoldenTranscript *self);
 /* The value of "@key value", or NULL. */
-const char *pochta_transcript_get_setting (PochtaTranscript *self, const char *key);
+const char *pochta_golden_transcript_get_setting (PochtaGoldenTranscript *self, const char *key);
 /* A seed for the random chunks, fixed for the file (its base name). */
-guint32 pochta_transcript_get_seed (PochtaTranscript *self);
+guint32 pochta_golden_transcript_get_seed (PochtaGoldenTranscript *self);
 
 /* Plays the transcript against a new session.  FALSE with error
  * (file:line, way of feeding, seed, expected and actual line) at the
  * first difference. */
-gboolean pochta_transcript_run (PochtaTranscript       *self,
+gboolean pochta_golden_transcript_run (PochtaGoldenTranscript       *self,
                                 const PochtaSessionOps *ops,
                                 gpointer                create_data,
                                 PochtaFeedMode          mode,
                                 GError                **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PochtaTranscript, pochta_transcript_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PochtaGoldenTranscript, pochta_golden_transcript_free)
 
 G_END_DECLS

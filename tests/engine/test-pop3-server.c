@@ -1014,14 +1014,14 @@ test_maildir_failures (MaildirWorld *fixture, gconstpointer data)
 static gpointer
 fixture_create_from_transcript (gpointer create_data)
 {
-  PochtaTranscript *transcript = create_data;
+  PochtaGoldenTranscript *transcript = create_data;
   Fixture *fixture = g_new0 (Fixture, 1);
 
   fixture->world = world_new_empty (1, NULL);
   for (guint i = 1;; i++)
     {
       g_autofree char *key = g_strdup_printf ("user%u", i);
-      const char *value = pochta_transcript_get_setting (transcript, key);
+      const char *value = pochta_golden_transcript_get_setting (transcript, key);
       if (value == NULL)
         break;
       g_auto (GStrv) user = g_strsplit (value, " ", 3);
@@ -1031,7 +1031,7 @@ fixture_create_from_transcript (gpointer create_data)
   for (guint i = 1;; i++)
     {
       g_autofree char *key = g_strdup_printf ("message%u", i);
-      const char *value = pochta_transcript_get_setting (transcript, key);
+      const char *value = pochta_golden_transcript_get_setting (transcript, key);
       if (value == NULL)
         break;
       g_auto (GStrv) message = g_strsplit (value, " ", 2);
@@ -1040,11 +1040,11 @@ fixture_create_from_transcript (gpointer create_data)
       world_deliver (fixture->world, message[0], text, strlen (text));
     }
 
-  const char *host = pochta_transcript_get_setting (transcript, "host");
+  const char *host = pochta_golden_transcript_get_setting (transcript, "host");
   PochtaPop3Config config = {
     .hostname = host != NULL ? host : "dewey",
     .generator = fixture->world->generator,
-    .fixed_timestamp = pochta_transcript_get_setting (transcript, "timestamp"),
+    .fixed_timestamp = pochta_golden_transcript_get_setting (transcript, "timestamp"),
   };
   fixture->server = world_server_new (fixture->world, &config);
   return fixture;
@@ -1064,12 +1064,12 @@ run_transcript (gconstpointer data)
 {
   const char *path = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (PochtaTranscript) transcript = pochta_transcript_load (path, &error);
+  g_autoptr (PochtaGoldenTranscript) transcript = pochta_golden_transcript_load (path, &error);
 
   g_assert_no_error (error);
   for (PochtaFeedMode mode = 0; mode < POCHTA_FEED_N_MODES; mode++)
     {
-      pochta_transcript_run (transcript, &transcript_ops, transcript, mode, &error);
+      pochta_golden_transcript_run (transcript, &transcript_ops, transcript, mode, &error);
       g_assert_no_error (error);
     }
 }

@@ -25,9 +25,9 @@ typedef struct
 } TranscriptSession;
 
 static guint64
-number_setting (PochtaTranscript *transcript, const char *key, guint64 fallback)
+number_setting (PochtaGoldenTranscript *transcript, const char *key, guint64 fallback)
 {
-  const char *text = pochta_transcript_get_setting (transcript, key);
+  const char *text = pochta_golden_transcript_get_setting (transcript, key);
   guint64 value = fallback;
   g_autoptr (GError) error = NULL;
 
@@ -37,21 +37,21 @@ number_setting (PochtaTranscript *transcript, const char *key, guint64 fallback)
 }
 
 static void
-configure (PochtaTranscript *transcript, TranscriptSession *session)
+configure (PochtaGoldenTranscript *transcript, TranscriptSession *session)
 {
-  const char *profile = pochta_transcript_get_setting (transcript, "profile");
-  const char *utc_offset = pochta_transcript_get_setting (transcript, "utc-offset");
+  const char *profile = pochta_golden_transcript_get_setting (transcript, "profile");
+  const char *utc_offset = pochta_golden_transcript_get_setting (transcript, "utc-offset");
 
   if (profile != NULL && !pochta_smtp_profile_from_string (profile, &session->config.profile))
     g_error ("@profile %s: no such profile", profile);
-  session->config.hostname = pochta_transcript_get_setting (transcript, "hostname");
+  session->config.hostname = pochta_golden_transcript_get_setting (transcript, "hostname");
   session->config.seed = (guint32) number_setting (transcript, "seed", 0);
   session->config.time_usec = (gint64) number_setting (transcript, "time", 0) * G_USEC_PER_SEC;
   session->config.utc_offset = utc_offset != NULL ? atoi (utc_offset) : 0;
-  session->config.client_address = pochta_transcript_get_setting (transcript, "client-address");
-  session->config.client_hostname = pochta_transcript_get_setting (transcript, "client-hostname");
-  session->config.reject_connection = g_strcmp0 (pochta_transcript_get_setting (transcript, "reject"), "yes") == 0;
-  if (g_strcmp0 (pochta_transcript_get_setting (transcript, "vrfy"), "disabled") == 0)
+  session->config.client_address = pochta_golden_transcript_get_setting (transcript, "client-address");
+  session->config.client_hostname = pochta_golden_transcript_get_setting (transcript, "client-hostname");
+  session->config.reject_connection = g_strcmp0 (pochta_golden_transcript_get_setting (transcript, "reject"), "yes") == 0;
+  if (g_strcmp0 (pochta_golden_transcript_get_setting (transcript, "vrfy"), "disabled") == 0)
     session->config.vrfy = VRFY_NO_POLICY;
 
   /* Zero fields keep the defaults (smtp-server.h). */
@@ -67,14 +67,14 @@ test_transcript (gconstpointer data)
 {
   const char *path = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (PochtaTranscript) transcript = pochta_transcript_load (path, &error);
+  g_autoptr (PochtaGoldenTranscript) transcript = pochta_golden_transcript_load (path, &error);
   TranscriptSession session = { { 0 } };
 
   g_assert_no_error (error);
   configure (transcript, &session);
   for (PochtaFeedMode mode = 0; mode < POCHTA_FEED_N_MODES; mode++)
     {
-      pochta_transcript_run (transcript, &smtp_fixture_ops, &session.config, mode, &error);
+      pochta_golden_transcript_run (transcript, &smtp_fixture_ops, &session.config, mode, &error);
       g_assert_no_error (error);
     }
 }
@@ -101,9 +101,9 @@ test_mismatch_detected (void)
       g_assert_cmpint (fd, >=, 0);
       close (fd);
       g_assert_true (g_file_set_contents (path, bad[i], -1, NULL));
-      g_autoptr (PochtaTranscript) transcript = pochta_transcript_load (path, &error);
+      g_autoptr (PochtaGoldenTranscript) transcript = pochta_golden_transcript_load (path, &error);
       g_assert_no_error (error);
-      g_assert_false (pochta_transcript_run (transcript, &smtp_fixture_ops, &config, POCHTA_FEED_WHOLE, &error));
+      g_assert_false (pochta_golden_transcript_run (transcript, &smtp_fixture_ops, &config, POCHTA_FEED_WHOLE, &error));
       g_assert_nonnull (error);
       g_assert_true (strstr (error->message, path) != NULL);
       g_unlink (path);
@@ -136,19 +136,19 @@ test_escapes (void)
   g_assert_cmpint (fd, >=, 0);
   close (fd);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  g_autoptr (PochtaTranscript) transcript = pochta_transcript_load (path, &error);
+  g_autoptr (PochtaGoldenTranscript) transcript = pochta_golden_transcript_load (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (pochta_transcript_get_setting (transcript, "profile"), ==, "seed");
+  g_assert_cmpstr (pochta_golden_transcript_get_setting (transcript, "profile"), ==, "seed");
   for (PochtaFeedMode mode = 0; mode < POCHTA_FEED_N_MODES; mode++)
     {
-      pochta_transcript_run (transcript, &smtp_fixture_ops, &config, mode, &error);
+      pochta_golden_transcript_run (transcript, &smtp_fixture_ops, &config, mode, &error);
       g_assert_no_error (error);
     }
   g_unlink (path);
 
   /* A bad escape is a load error with file:line. */
   g_assert_true (g_file_set_contents (path, "\n\nB: \\q\n", -1, NULL));
-  g_autoptr (PochtaTranscript) broken = pochta_transcript_load (path, &error);
+  g_autoptr (PochtaGoldenTranscript) broken = pochta_golden_transcript_load (path, &error);
   g_assert_null (broken);
   g_assert_nonnull (error);
   g_autofree char *where = g_strdup_printf ("%s:3:", path);
