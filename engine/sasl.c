@@ -890,6 +890,11 @@ pochta_sasl_server_start (PochtaSaslServer *self,
   *out_challenge = NULL;
   if (!has_initial)
     initial_len = 0;
+  /* An empty initial response ("AUTH LOGIN =") reaches us as the data of
+   * an empty GBytes, which is NULL: make it "" so that it is the empty
+   * user name (FAILURE) and never a NULL handed to memchr (). */
+  if (initial == NULL)
+    initial = (const guint8 *) "";
 
   switch (self->mechanism)
     {

@@ -580,6 +580,34 @@ test_server_login (void)
     run_exchange_row (POCHTA_SASL_LOGIN, &rows[i]);
 }
 
+/* "AUTH PLAIN =" and "AUTH LOGIN =" reach the server as the data of an
+ * empty GBytes, which is NULL, not "" (found by fuzz-sasl: LOGIN called
+ * memchr (NULL, ...) and g_strndup (NULL, 0) made it MALFORMED).  Both are
+ * the empty credentials, which fail as credentials. */
+static void
+test_server_empty_initial_response_as_null (void)
+{
+  const PochtaSaslMechanism mechanisms[] = { POCHTA_SASL_PLAIN, POCHTA_SASL_LOGIN };
+
+  for (gsize m = 0; m < G_N_ELEMENTS (mechanisms); m++)
+    {
+      g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+      gsize len = 1;
+      const guint8 *data = g_bytes_get_data (empty, &len);
+      g_autoptr (PochtaSaslServer) server = pochta_sasl_server_new (mechanisms[m], "pop", HOST, NULL,
+                                                                    lookup_secret, NULL);
+      g_autoptr (GBytes) challenge = NULL;
+
+      g_assert_null (data);
+      g_assert_cmpuint (len, ==, 0);
+      assert_status (pochta_sasl_server_start (server, TRUE, data, len, &challenge),
+                     POCHTA_SASL_FAILURE);
+      g_assert_null (challenge);
+      g_assert_null (pochta_sasl_server_get_login (server));
+      g_assert_null (pochta_sasl_server_get_claimed_login (server));
+    }
+}
+
 /* ---- CRAM-MD5 server ---- */
 
 static PochtaSaslServer *
@@ -1613,6 +1641,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/sasl/server/plain", test_server_plain);
   g_test_add_func ("/engine/sasl/server/plain/limits", test_server_plain_limits);
   g_test_add_func ("/engine/sasl/server/login", test_server_login);
+  g_test_add_func ("/engine/sasl/server/empty-initial-response-as-null",
+                   test_server_empty_initial_response_as_null);
   g_test_add_func ("/engine/sasl/server/cram-md5/challenge", test_server_cram_md5_challenge);
   g_test_add_func ("/engine/sasl/server/cram-md5", test_server_cram_md5);
   g_test_add_func ("/engine/sasl/server/initial-response-refused",
