@@ -394,9 +394,7 @@ handle_pass (PochtaPop3Server *self, const Command *command)
       return;
     }
 
-  g_autofree char *secret = self->policy.get_secret != NULL
-                              ? self->policy.get_secret (command->user, self->policy.user_data)
-                              : NULL;
+  g_autofree char *secret = self->policy.get_secret (command->user, self->policy.user_data);
   if (secret == NULL || strcmp (secret, command->rest) != 0)
     {
       auth_failed (self, "AUTH", "invalid user name or password");
@@ -433,9 +431,7 @@ handle_apop (PochtaPop3Server *self, const Command *command)
       return;
     }
 
-  g_autofree char *secret = self->policy.get_secret != NULL
-                              ? self->policy.get_secret (name, self->policy.user_data)
-                              : NULL;
+  g_autofree char *secret = self->policy.get_secret (name, self->policy.user_data);
   g_autofree char *expected = secret != NULL ? pochta_apop_digest (self->timestamp, secret) : NULL;
   if (expected == NULL || g_ascii_strcasecmp (expected, digest) != 0)
     {
@@ -1009,6 +1005,15 @@ handle_line (PochtaPop3Server *self, PochtaLineStatus status)
 
 /* ---- public API ---- */
 
+/* The secret lookup of a policy without get_secret: nobody (pop3-server.h).
+ * The SASL server needs a lookup, and every login path then fails the same
+ * way, -ERR [AUTH] at the end of the exchange. */
+static char *
+no_secret (const char *login, gpointer user_data)
+{
+  return NULL;
+}
+
 PochtaPop3Server *
 pochta_pop3_server_new (const PochtaPop3Config *config, const PochtaPop3Policy *policy)
 {
@@ -1045,6 +1050,8 @@ pochta_pop3_server_new (const PochtaPop3Config *config, const PochtaPop3Policy *
   self->implementation = g_strdup (config->implementation != NULL ? config->implementation : "Pochta");
   self->report_data_lines = config->report_data_lines;
   self->policy = *policy;
+  if (self->policy.get_secret == NULL)
+    self->policy.get_secret = no_secret;
   pochta_mail_store_ref (self->policy.store);
 
   self->state = POCHTA_POP3_STATE_AUTHORIZATION;

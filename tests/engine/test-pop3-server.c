@@ -726,6 +726,34 @@ test_sasl_configured (void)
   session_expect (plain, "AUTH PLAIN AG1yb3NlAHRhbnN0YWFm\r\n", "-ERR unsupported authentication mechanism\r\n");
 }
 
+/* A policy without get_secret lets nobody in (pop3-server.h), by every
+ * login method.  AUTH used to hand the NULL lookup to the SASL server,
+ * whose g_return_val_if_fail () failed (found by fuzz-pop3-server). */
+static void
+test_no_secrets (void)
+{
+  g_autoptr (World) world = world_new (1);
+  PochtaPop3Config config = world_rfc1939_config (world);
+  PochtaPop3Policy policy = world_policy (world);
+  policy.get_secret = NULL;
+  g_autoptr (PochtaPop3Server) server = pochta_pop3_server_new (&config, &policy);
+  GString *greeting = g_string_new (NULL);
+
+  pochta_pop3_server_start (server);
+  server_drain (server, greeting);
+  g_assert_cmpstr (greeting->str, ==, RFC1939_GREETING);
+  g_string_free (greeting, TRUE);
+
+  g_autofree char *plain = server_send (server, "AUTH PLAIN\r\nAG1yb3NlAHRhbnN0YWFm\r\n");
+  g_assert_cmpstr (plain, ==, "+ \r\n-ERR [AUTH] authentication failed\r\n");
+  g_autofree char *user = server_send (server, "USER mrose\r\nPASS tanstaaf\r\n");
+  g_assert_cmpstr (user, ==, "+OK send PASS\r\n-ERR [AUTH] invalid user name or password\r\n");
+  g_autofree char *apop = server_send (server, RFC1939_APOP);
+  g_assert_cmpstr (apop, ==, "-ERR [AUTH] permission denied\r\n");
+  g_assert_cmpint (pochta_pop3_server_get_state (server), ==, POCHTA_POP3_STATE_CLOSED);
+  g_assert_false (pochta_mail_store_is_locked (world->store, "mrose"));
+}
+
 /* SASL responses may be longer than a command line (RFC 5034 §4), up to
  * limits->sasl_line_max. */
 static void
@@ -1137,6 +1165,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/pop3-server/sasl/cram-md5-challenge", test_sasl_cram_md5_challenge);
   g_test_add_func ("/engine/pop3-server/sasl/configured", test_sasl_configured);
   g_test_add_func ("/engine/pop3-server/sasl/long-response", test_sasl_long_response);
+  g_test_add_func ("/engine/pop3-server/sasl/no-secrets", test_no_secrets);
   g_test_add_func ("/engine/pop3-server/events/session", test_events);
   g_test_add_func ("/engine/pop3-server/events/without-data-lines", test_events_without_data_lines);
   g_test_add ("/engine/pop3-server/maildir/session", MaildirWorld, NULL, maildir_setup,
