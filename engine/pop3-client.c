@@ -424,6 +424,15 @@ handle_challenge (PochtaPop3Client *self, const char *text, gsize len)
       return;
     }
 
+  /* Once the mechanism has said its last word (the empty answer to
+   * rspauth, or the "*" that cancelled the exchange) only +OK or -ERR may
+   * follow (RFC 5034 §4); the finished mechanism cannot be asked again. */
+  if (self->sasl == NULL)
+    {
+      protocol_error (self, "a SASL challenge after the exchange ended");
+      return;
+    }
+
   g_autoptr (GBytes) challenge = pochta_base64_decode_strict (text, len);
   if (challenge == NULL)
     {
@@ -434,6 +443,8 @@ handle_challenge (PochtaPop3Client *self, const char *text, gsize len)
   g_autoptr (GBytes) response = NULL;
   PochtaSaslStatus status = pochta_sasl_client_step (self->sasl, g_bytes_get_data (challenge, NULL),
                                                      g_bytes_get_size (challenge), &response);
+  if (status != POCHTA_SASL_CONTINUE)
+    g_clear_pointer (&self->sasl, pochta_sasl_client_free);
   switch (status)
     {
     case POCHTA_SASL_CONTINUE:

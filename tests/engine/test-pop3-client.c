@@ -549,6 +549,12 @@ static const ScriptRow script_rows[] = {
     SCRIPT ("+OK ready\r\n", "+OK\r\nSASL DIGEST-MD5\r\n.\r\n", "+ bm9uc2Vuc2U=\r\n", "-ERR cancelled\r\n",
             "+OK bye\r\n"),
     "login failed: the server's SASL challenge breaks the mechanism", TRUE },
+  /* RFC 5034 §4: after the client's "*" the server must answer -ERR; a
+   * further challenge used to step the finished SASL client (found by
+   * fuzz-pop3-client). */
+  { "sasl/challenge-after-cancel",
+    SCRIPT ("+OK\r\n", "+OK\r\nSASL PLAIN\r\n.\r\n", "+\r\n", "+\r\n"),
+    "a SASL challenge after the exchange ended", FALSE },
   { "login/user-refused", SCRIPT ("+OK ready\r\n", NO_CAPA, "-ERR [AUTH] no\r\n", "+OK bye\r\n"),
     "login refused: -ERR [AUTH] no", TRUE },
   { "quit/not-removed", SCRIPT (GREETING, NO_CAPA, LOGGED_IN, "+OK 0 0\r\n", "-ERR some deleted messages not removed\r\n"),
