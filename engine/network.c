@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "keyfile-lines.h"
 #include "network.h"
 #include "pochta-resources.h"
 
@@ -28,18 +29,10 @@ struct _PochtaNetwork
   PochtaDirectory *directory;
 };
 
-/* Where each group and key sits in the file, for error messages: GKeyFile
- * itself forgets lines. */
-typedef struct
-{
-  guint line;
-  GHashTable *keys;         /* key (with any [locale]) -> line, as GUINT_TO_POINTER */
-} GroupLines;
-
 typedef struct
 {
   const char *filename;
-  GHashTable *groups;       /* group name -> GroupLines* */
+  PochtaKeyfileLines *lines;   /* where each group and key is */
   GKeyFile *file;
   PochtaNetwork *network;
 } Loader;
@@ -127,90 +120,32 @@ fail (Loader *loader, guint line, GError **error, PochtaNetworkError code, const
 static guint
 group_line (Loader *loader, const char *group)
 {
-  GroupLines *lines = g_hash_table_lookup (loader->groups, group);
-  return lines != NULL ? lines->line : 1;
+  return pochta_keyfile_lines_group_line (loader->lines, group);
 }
 
 static guint
 key_line (Loader *loader, const char *group, const char *key)
 {
-  GroupLines *lines = g_hash_table_lookup (loader->groups, group);
-  if (lines == NULL)
-    return 1;
-  gpointer line = g_hash_table_lookup (lines->keys, key);
-  return line != NULL ? GPOINTER_TO_UINT (line) : lines->line;
+  return pochta_keyfile_lines_key_line (loader->lines, group, key);
 }
 
-static void
-group_lines_free (gpointer data)
-{
-  GroupLines *lines = data;
-  g_hash_table_unref (lines->keys);
-  g_free (lines);
-}
-
-static gboolean
-is_key_char (char c)
-{
-  return g_ascii_isalnum (c) || c == '-';
-}
-
-/* Checks the shape of every line and records where groups and keys are.
- * GKeyFile would quietly merge a repeated group or keep the last of two
- * equal keys; a network file with either is a mistake worth a line. */
+/* The shape of every line, with GKeyFile's quiet merging of a repeated
+ * group or key refused: a network file with either is a mistake worth a
+ * line. */
 static gboolean
 scan_lines (Loader *loader, const char *data, gsize len, GError **error)
 {
-  g_autofree char *text = g_strndup (data, len);
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  GroupLines *current = NULL;
+  g_autoptr (GError) local_error = NULL;
 
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      guint number = i + 1;
-      char *line = g_strchomp (lines[i]);   /* also drops a CR */
-      const char *start = line;
-      while (*start == ' ' || *start == '\t')
-        start++;
-
-      if (*start == '\0' || *start == '#')
-        continue;
-      if (*start == '[')
-        {
-          const char *close = strchr (start, ']');
-          if (close == NULL || close[1] != '\0' || close == start + 1)
-            return fail (loader, number, error, POCHTA_NETWORK_ERROR_SYNTAX,
-                         "a group header must look like [Kind name]");
-          g_autofree char *name = g_strndup (start + 1, (gsize) (close - start - 1));
-          if (g_hash_table_contains (loader->groups, name))
-            return fail (loader, number, error, POCHTA_NETWORK_ERROR_DUPLICATE,
-                         "[%s] is given twice (first on line %u)", name, group_line (loader, name));
-          current = g_new0 (GroupLines, 1);
-          current->line = number;
-          current->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-          g_hash_table_insert (loader->groups, g_steal_pointer (&name), current);
-          continue;
-        }
-
-      const char *eq = strchr (start, '=');
-      if (eq == NULL)
-        return fail (loader, number, error, POCHTA_NETWORK_ERROR_SYNTAX,
-                     "expected Key=value, a [group] or a # comment");
-      if (current == NULL)
-        return fail (loader, number, error, POCHTA_NETWORK_ERROR_SYNTAX,
-                     "a key before the first [group]");
-      g_autofree char *key = g_strstrip (g_strndup (start, (gsize) (eq - start)));
-      const char *k = key;
-      while (is_key_char (*k))
-        k++;
-      if (k == key || (*k != '\0' && (*k != '[' || k[strlen (k) - 1] != ']')))
-        return fail (loader, number, error, POCHTA_NETWORK_ERROR_SYNTAX, "'%s' is not a valid key name", key);
-      if (g_hash_table_contains (current->keys, key))
-        return fail (loader, number, error, POCHTA_NETWORK_ERROR_DUPLICATE,
-                     "key '%s' is given twice in this group", key);
-      g_hash_table_insert (current->keys, g_steal_pointer (&key), GUINT_TO_POINTER (number));
-    }
-  return TRUE;
+  loader->lines = pochta_keyfile_lines_scan (data, len, loader->filename, NULL, &local_error);
+  if (loader->lines != NULL)
+    return TRUE;
+  g_set_error_literal (error, POCHTA_NETWORK_ERROR,
+                       g_error_matches (local_error, POCHTA_KEYFILE_ERROR, POCHTA_KEYFILE_ERROR_DUPLICATE)
+                         ? POCHTA_NETWORK_ERROR_DUPLICATE
+                         : POCHTA_NETWORK_ERROR_SYNTAX,
+                       local_error->message);
+  return FALSE;
 }
 
 /* Refuses keys the group kind does not know; Name and Description may be
@@ -218,22 +153,16 @@ scan_lines (Loader *loader, const char *data, gsize len, GError **error)
 static gboolean
 check_keys (Loader *loader, const char *group, const char *const *known, GError **error)
 {
-  GroupLines *lines = g_hash_table_lookup (loader->groups, group);
-  GHashTableIter iter;
-  gpointer key, line;
+  const PochtaKeyfileGroup *lines = pochta_keyfile_lines_find_group (loader->lines, group);
 
-  g_hash_table_iter_init (&iter, lines->keys);
-  while (g_hash_table_iter_next (&iter, &key, &line))
+  for (guint i = 0; i < lines->entries->len; i++)
     {
-      g_autofree char *base = g_strdup (key);
-      char *bracket = strchr (base, '[');
-      gboolean localized = bracket != NULL;
-      if (localized)
-        *bracket = '\0';
-      if (!g_strv_contains (known, base)
-          || (localized && strcmp (base, "Name") != 0 && strcmp (base, "Description") != 0))
-        return fail (loader, GPOINTER_TO_UINT (line), error, POCHTA_NETWORK_ERROR_UNKNOWN,
-                     "unknown key '%s' in [%s]", (const char *) key, group);
+      const PochtaKeyfileEntry *entry = g_ptr_array_index (lines->entries, i);
+      gboolean localized = entry->locale != NULL;
+      if (!g_strv_contains (known, entry->key)
+          || (localized && strcmp (entry->key, "Name") != 0 && strcmp (entry->key, "Description") != 0))
+        return fail (loader, entry->line, error, POCHTA_NETWORK_ERROR_UNKNOWN, "unknown key '%s%s%s%s' in [%s]",
+                     entry->key, localized ? "[" : "", localized ? entry->locale : "", localized ? "]" : "", group);
     }
   return TRUE;
 }
@@ -296,7 +225,7 @@ load_network_group (Loader *loader, GError **error)
   static const char *const known[] = { "Id", "Name", "Domain", "Description", NULL };
   PochtaNetwork *network = loader->network;
 
-  if (!g_hash_table_contains (loader->groups, "Network"))
+  if (pochta_keyfile_lines_find_group (loader->lines, "Network") == NULL)
     return fail (loader, 1, error, POCHTA_NETWORK_ERROR_MISSING, "no [Network] group");
   if (!check_keys (loader, "Network", known, error))
     return FALSE;
@@ -618,7 +547,6 @@ pochta_network_load_data (const char *data, gsize len, const char *filename, GEr
 
   Loader loader = {
     .filename = filename != NULL ? filename : "(network)",
-    .groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, group_lines_free),
     .file = g_key_file_new (),
   };
   g_autoptr (PochtaNetwork) network = network_new ();
@@ -641,7 +569,7 @@ pochta_network_load_data (const char *data, gsize len, const char *filename, GEr
   if (ok)
     ok = check_departments (&loader, error);
 
-  g_hash_table_unref (loader.groups);
+  g_clear_pointer (&loader.lines, pochta_keyfile_lines_free);
   g_key_file_free (loader.file);
   if (!ok && network->directory == NULL)
     network->directory = pochta_directory_new ("invalid");
