@@ -689,6 +689,13 @@ pochta_simulation_is_idle (PochtaSimulation *self)
   return !pochta_scheduler_peek_time (self->context.scheduler, NULL);
 }
 
+gboolean
+pochta_simulation_peek_next_time (PochtaSimulation *self, gint64 *out_time)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (self), FALSE);
+  return pochta_scheduler_peek_time (self->context.scheduler, out_time);
+}
+
 /* ---- queries ---- */
 
 PochtaHostState

@@ -158,6 +158,10 @@ void pochta_simulation_advance (PochtaSimulation *self, gint64 usec);
 /* Runs events until none is left (retries and expiry included). */
 void pochta_simulation_run_until_idle (PochtaSimulation *self);
 gboolean pochta_simulation_is_idle (PochtaSimulation *self);
+/* The virtual time of the next scheduled event; FALSE when none.  Lets a
+ * driver (the scenario runner) run what follows an action at once and stop
+ * before timers far ahead, such as retries. */
+gboolean pochta_simulation_peek_next_time (PochtaSimulation *self, gint64 *out_time);
 
 /* ---- queries ---- */
 
