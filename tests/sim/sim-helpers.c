@@ -185,6 +185,12 @@ sim_mailbox (PochtaSimulation *simulation, const char *mailbox, guint n)
   return messages;
 }
 
+void
+sim_assert_mailbox_size (PochtaSimulation *simulation, const char *mailbox, guint n)
+{
+  g_autoptr (GPtrArray) messages = sim_mailbox (simulation, mailbox, n);
+}
+
 char *
 sim_bytes_to_string (GBytes *bytes)
 {

@@ -39,6 +39,7 @@ void sim_assert_template_real (const char *file, int line, const char *actual, c
 
 /* The messages in a user's mailbox; asserts there are n. */
 GPtrArray *sim_mailbox (PochtaSimulation *simulation, const char *mailbox, guint n);
+void sim_assert_mailbox_size (PochtaSimulation *simulation, const char *mailbox, guint n);
 /* A GBytes of text as a string. */
 char *sim_bytes_to_string (GBytes *bytes);
 

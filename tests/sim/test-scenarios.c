@@ -425,7 +425,7 @@ test_backup_mx_and_etrn (void)
   const PochtaMtaEntry *entry = g_ptr_array_index (queue, 0);
   g_assert_cmpstr (((PochtaMtaRecipient *) g_ptr_array_index (entry->recipients, 0))->mailbox, ==,
                    "alice@corp.test");
-  sim_mailbox (simulation, "Alice@box.corp.test", 0);
+  sim_assert_mailbox_size (simulation, "Alice@box.corp.test", 0);
 
   pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "gw.corp.test", FALSE, 0, &error);
   g_assert_no_error (error);

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of the simulation object: determinism (DESIGN.md §2.2), the
+ * console, the clock, signals, queries and refused actions. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sim-helpers.h"
+
+#define IVANOV "Ivanov@comp1.otd1.constr.org"
+#define PETROV "Petrov@comp3.otd2.constr.org"
+#define COMP1 "comp1.otd1.constr.org"
+#define COMP3 "comp3.otd2.constr.org"
+
+typedef struct
+{
+  guint items;
+  guint changes;
+} Counts;
+
+static void
+on_item_added (PochtaSimulation *simulation, const PochtaTranscriptItem *item, Counts *counts)
+{
+  g_assert_cmpuint (item->index, ==, counts->items);
+  counts->items++;
+}
+
+static void
+on_changed (PochtaSimulation *simulation, Counts *counts)
+{
+  counts->changes++;
+}
+
+/* A little of everything: relay with a bounce, the hub, greylisting, a
+ * slow link, a console, fetching. */
+static char *
+run_scenario (guint32 seed, Counts *counts)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (seed);
+  g_autoptr (GError) error = NULL;
+
+  g_signal_connect (simulation, "item-added", G_CALLBACK (on_item_added), counts);
+  g_signal_connect (simulation, "changed", G_CALLBACK (on_changed), counts);
+  pochta_simulation_set_fault (simulation, POCHTA_FAULT_GREYLISTING, "comp4.otd2.constr.org", TRUE, 0, &error);
+  pochta_simulation_set_fault (simulation, POCHTA_FAULT_SLOW_LINK, "otd2-backbone", TRUE, 4, &error);
+  pochta_simulation_submit (simulation, IVANOV,
+                            (const char *const[]) { PETROV, "Sidirov@comp3.otd2.constr.org", NULL }, "One",
+                            "Hello!\n..dots\n", &error);
+  pochta_simulation_submit (simulation, "Sidorov@comp2.otd1.constr.org",
+                            (const char *const[]) { "smirnov@constr.org", NULL }, "Тема", "Привет!\n", &error);
+  guint console = pochta_simulation_connect (simulation, "comp2.otd1.constr.org", COMP3, 25, &error);
+  pochta_simulation_send_line (simulation, console, "EHLO comp2.otd1.constr.org", &error);
+  pochta_simulation_send_line (simulation, console, "VRFY Petrov", &error);
+  pochta_simulation_send_line (simulation, console, "QUIT", &error);
+  pochta_simulation_advance (simulation, 10 * G_TIME_SPAN_MINUTE);
+  pochta_simulation_fetch (simulation, PETROV, FALSE, &error);
+  pochta_simulation_run_until_idle (simulation);
+  pochta_simulation_fetch (simulation, "Smirnov@comp4.otd2.constr.org", TRUE, &error);
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_no_error (error);
+
+  g_autoptr (GPtrArray) fetched = pochta_simulation_dup_fetched (simulation, "Smirnov@comp4.otd2.constr.org");
+  g_assert_cmpuint (fetched->len, ==, 1);
+  g_assert_cmpuint (counts->items, ==, pochta_transcript_get_n_items (pochta_simulation_get_transcript (simulation)));
+  return sim_dump_transcript (pochta_simulation_get_transcript (simulation));
+}
+
+/* DESIGN.md §2.2: the same network, actions and seed give the same
+ * transcript, byte for byte; another seed gives other challenges and
+ * ids. */
+static void
+test_determinism (void)
+{
+  Counts first_counts = { 0 }, second_counts = { 0 }, other_counts = { 0 };
+  g_autofree char *first = run_scenario (42, &first_counts);
+  g_autofree char *second = run_scenario (42, &second_counts);
+  g_autofree char *other = run_scenario (43, &other_counts);
+
+  g_assert_cmpuint (strlen (first), >, 20000);
+  g_assert_cmpstr (first, ==, second);
+  g_assert_cmpuint (first_counts.items, ==, second_counts.items);
+  g_assert_cmpuint (first_counts.changes, ==, second_counts.changes);
+  g_assert_cmpuint (first_counts.changes, >=, 8);
+  g_assert_cmpstr (first, !=, other);
+  /* Only the random parts differ: the same number of items. */
+  g_assert_cmpuint (first_counts.items, ==, other_counts.items);
+}
+
+/* The console types lines as they are; the server's replies come back
+ * after the path's latency; the thesis' VRFY answer (checklist F1). */
+static void
+test_console_lock_step (void)
+{
+  static const struct
+  {
+    const char *line;
+    const char *reply;
+  } steps[] = {
+    { "EHLO comp1.otd1.constr.org", "250 VRFY" },
+    { "MAIL FROM:<Ivanov@comp1.otd1.constr.org>", "250 OK" },
+    { "VRFY Petrov", "250 Ivan Petrov <Petrov@comp3.otd2.constr.org>" },
+    { "RCPT TO:<Petrov@comp3.otd2.constr.org>", "250 OK" },
+    { "RCPT TO:<Sidirov@comp3.otd2.constr.org>", "550 No such user here" },
+    { "DATA", "354 Start mail input; end with <CRLF>.<CRLF>" },
+    { "Subject: by hand", NULL },
+    { "", NULL },
+    { "..a line with a dot", NULL },
+    { ".", "250 OK" },
+    { "QUIT", "221 comp3.otd2.constr.org Service closing transmission channel" },
+  };
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (21);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+
+  guint console = pochta_simulation_connect (simulation, COMP1, COMP3, 25, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (console, >, 0);
+  g_assert_true (pochta_simulation_connection_is_open (simulation, console));
+  g_assert_cmpuint (pochta_simulation_connection_get_transcript_id (simulation, console), ==, 0);
+  g_assert_null (pochta_simulation_connection_get_last_reply (simulation, console));
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_cmpstr (pochta_simulation_connection_get_last_reply (simulation, console), ==,
+                   "220 comp3.otd2.constr.org Simple Mail Transfer Service Ready");
+  guint id = pochta_simulation_connection_get_transcript_id (simulation, console);
+  g_assert_cmpuint (id, ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      gint64 sent = pochta_simulation_get_time (simulation);
+      pochta_simulation_send_line (simulation, console, steps[i].line, &error);
+      g_assert_no_error (error);
+      pochta_simulation_run_until_idle (simulation);
+      if (steps[i].reply == NULL)
+        continue;
+      g_assert_cmpstr (pochta_simulation_connection_get_last_reply (simulation, console), ==, steps[i].reply);
+      /* 41 ms there and 41 back; after QUIT the client's FIN takes 41
+       * more to reach the server. */
+      g_assert_cmpint (pochta_simulation_get_time (simulation) - sent, ==,
+                       g_str_equal (steps[i].line, "QUIT") ? 123000 : 82000);
+    }
+  g_assert_false (pochta_simulation_connection_is_open (simulation, console));
+  /* The last reply outlives the connection. */
+  g_assert_cmpstr (pochta_simulation_connection_get_last_reply (simulation, console), ==,
+                   "221 comp3.otd2.constr.org Service closing transmission channel");
+
+  const PochtaTranscriptConnection *c = pochta_transcript_get_connection (transcript, id);
+  g_assert_cmpstr (c->client_host, ==, COMP1);
+  g_assert_cmpstr (c->client_address, ==, "192.0.2.11");
+  g_assert_cmpuint (c->client_port, ==, 49152);
+  g_assert_cmpstr (c->server_address, ==, "198.51.100.13");
+  g_assert_cmpuint (c->server_port, ==, 25);
+  g_assert_cmpint (c->close_time, >, c->open_time);
+
+  /* The content the console typed is content, not commands. */
+  for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
+    {
+      const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
+      if (item->kind == POCHTA_ITEM_LINE && item->direction == POCHTA_DIRECTION_CLIENT)
+        g_assert_true (item->in_data == (g_str_has_prefix (item->text, "Subject") || item->length == 0
+                                         || item->text[0] == '.'));
+      if (item->kind == POCHTA_ITEM_LINE && item->direction == POCHTA_DIRECTION_SERVER
+          && g_str_has_prefix (item->text, "354"))
+        {
+          g_assert_cmpuint (item->code, ==, 354);
+          g_assert_false (item->in_data);
+          g_assert_cmpstr (item->state_before, ==, "RCPT");
+          g_assert_cmpstr (item->state_after, ==, "DATA");
+        }
+    }
+  /* The server stored what the console sent, unstuffed (RFC 5321 §4.5.2). */
+  g_autoptr (GPtrArray) petrov = sim_mailbox (simulation, PETROV, 1);
+  g_autofree char *letter = sim_bytes_to_string (g_ptr_array_index (petrov, 0));
+  g_assert_true (g_str_has_suffix (letter, "\r\nSubject: by hand\r\n\r\n.a line with a dot\r\n"));
+}
+
+static void
+test_console_refused (void)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (22);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+
+  guint console = pochta_simulation_connect (simulation, COMP1, COMP3, 26, &error);
+  g_assert_no_error (error);
+  pochta_simulation_send_line (simulation, console, "HELO nobody", &error);
+  g_assert_no_error (error);
+  pochta_simulation_run_until_idle (simulation);
+  /* The SYN and the RST: one round trip. */
+  g_assert_cmpint (pochta_simulation_get_time (simulation) - POCHTA_SIMULATION_DEFAULT_START, ==, 82000);
+  g_assert_false (pochta_simulation_connection_is_open (simulation, console));
+  g_assert_cmpuint (pochta_transcript_get_n_connections (transcript), ==, 0);
+  g_autofree char *failed = sim_mta_events (transcript, COMP1, "connect-failed");
+  g_assert_cmpstr (failed, ==, "console to comp3.otd2.constr.org: Connection refused\n");
+  g_assert_false (pochta_simulation_send_line (simulation, console, "HELO again", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_NO_CONNECTION);
+}
+
+/* A POP3 console: the port decides the protocol; hanging up ends it. */
+static void
+test_console_pop3_and_hang_up (void)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (23);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+
+  guint console = pochta_simulation_connect (simulation, COMP3, COMP3, 110, &error);
+  pochta_simulation_send_line (simulation, console, "USER Petrov", &error);
+  pochta_simulation_send_line (simulation, console, "PASS petrov123", &error);
+  pochta_simulation_send_line (simulation, console, "STAT", &error);
+  pochta_simulation_close (simulation, console, &error);
+  g_assert_no_error (error);
+  pochta_simulation_run_until_idle (simulation);
+
+  const PochtaTranscriptConnection *c = pochta_transcript_get_connection (transcript, 1);
+  g_assert_cmpint (c->protocol, ==, POCHTA_PROTOCOL_POP3);
+  g_autofree char *lines = sim_connection_lines (transcript, 1);
+  sim_assert_template (lines, "S: +OK POP3 server ready <{ID}.{ID}@comp3.otd2.constr.org>\n"
+                              "C: USER Petrov\n"
+                              "C: PASS petrov123\n"
+                              "C: STAT\n"
+                              "S: +OK send PASS\n"
+                              "S: +OK Petrov's maildrop has 0 messages (0 octets)\n"
+                              "S: +OK 0 0\n");
+  g_assert_false (pochta_simulation_connection_is_open (simulation, console));
+  /* The lock went with the connection: the agent can log in now. */
+  pochta_simulation_fetch (simulation, PETROV, TRUE, &error);
+  g_assert_no_error (error);
+  pochta_simulation_run_until_idle (simulation);
+  g_autofree char *fetched = sim_mta_events (transcript, COMP3, "fetched");
+  g_assert_cmpstr (fetched, ==, "Petrov@comp3.otd2.constr.org: 0 message(s) retrieved\n");
+}
+
+/* The GUI's step: one event at a time, the clock never going back. */
+static void
+test_step (void)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (24);
+  g_autoptr (GError) error = NULL;
+  Counts counts = { 0 };
+  guint steps = 0;
+  gint64 last = pochta_simulation_get_time (simulation);
+
+  g_signal_connect (simulation, "changed", G_CALLBACK (on_changed), &counts);
+  g_assert_true (pochta_simulation_is_idle (simulation));
+  g_assert_false (pochta_simulation_step (simulation));
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]) { PETROV, NULL }, "Steps", "Hi\n", &error);
+  g_assert_no_error (error);
+  g_assert_false (pochta_simulation_is_idle (simulation));
+  while (pochta_simulation_step (simulation))
+    {
+      g_assert_cmpint (pochta_simulation_get_time (simulation), >=, last);
+      last = pochta_simulation_get_time (simulation);
+      steps++;
+    }
+  g_assert_true (pochta_simulation_is_idle (simulation));
+  g_assert_cmpuint (steps, >, 20);
+  g_assert_cmpuint (counts.changes, ==, steps + 1);
+  sim_assert_mailbox_size (simulation, PETROV, 1);
+
+  /* advance () leaves the clock where it was asked to. */
+  pochta_simulation_advance (simulation, 1234);
+  g_assert_cmpint (pochta_simulation_get_time (simulation), ==, last + 1234);
+}
+
+static void
+test_refused_actions (void)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (25);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (pochta_simulation_submit (simulation, "Nobody@comp1.otd1.constr.org",
+                                            (const char *const[]) { PETROV, NULL }, "x", "y", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+  g_assert_false (pochta_simulation_submit (simulation, IVANOV, (const char *const[]) { "not an address", NULL }, "x",
+                                            "y", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (pochta_simulation_submit (simulation, IVANOV, (const char *const[]) { NULL }, "x", "y", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (pochta_simulation_submit (simulation, IVANOV, (const char *const[]) { PETROV, NULL }, "two\nlines",
+                                            "y", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (pochta_simulation_fetch (simulation, "Sidirov@comp3.otd2.constr.org", TRUE, &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+  g_assert_cmpuint (pochta_simulation_connect (simulation, COMP1, "comp9.otd1.constr.org", 25, &error), ==, 0);
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_HOST);
+  g_clear_error (&error);
+  g_assert_cmpuint (pochta_simulation_connect (simulation, COMP1, COMP3, 0, &error), ==, 0);
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_INVALID);
+  g_clear_error (&error);
+  guint console = pochta_simulation_connect (simulation, COMP1, COMP3, 25, &error);
+  g_assert_false (pochta_simulation_send_line (simulation, console, "NOOP\r\nQUIT", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (pochta_simulation_send_line (simulation, 999, "NOOP", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_NO_CONNECTION);
+  g_clear_error (&error);
+  g_assert_false (pochta_simulation_set_relay_host (simulation, COMP1, "relay.example", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_HOST);
+  g_clear_error (&error);
+  g_assert_null (pochta_simulation_dup_queue (simulation, "comp9.otd1.constr.org", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_HOST);
+  g_clear_error (&error);
+  g_assert_null (pochta_simulation_dup_mailbox (simulation, "Sidirov@comp3.otd2.constr.org", &error));
+  g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_USER);
+  g_clear_error (&error);
+  g_assert_null (pochta_simulation_new_builtin ("atlantis", 1, 0, 0, &error));
+  g_assert_error (error, POCHTA_NETWORK_ERROR, POCHTA_NETWORK_ERROR_NOT_FOUND);
+}
+
+/* The simulation can end at any moment: mid-session, with queues full
+ * and a maildrop locked (the sanitizer build checks that nothing leaks). */
+static void
+test_end_mid_flight (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  for (gint64 stop = 0; stop <= 400000; stop += 20000)
+    {
+      g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (26);
+      pochta_simulation_submit (simulation, IVANOV, (const char *const[]) { PETROV, NULL }, "x", "y\n", &error);
+      pochta_simulation_submit (simulation, "Kuznetsova@comp3.otd2.constr.org",
+                                (const char *const[]) { "petrov@constr.org", NULL }, "x", "y\n", &error);
+      pochta_simulation_connect (simulation, COMP3, COMP3, 110, &error);
+      pochta_simulation_fetch (simulation, PETROV, FALSE, &error);
+      g_assert_no_error (error);
+      pochta_simulation_advance (simulation, stop);
+      g_assert_nonnull (pochta_simulation_get_store (simulation, COMP3));
+      g_assert_cmpstr (pochta_network_get_id (pochta_simulation_get_network (simulation)), ==, "constr-org");
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/sim/simulation/determinism", test_determinism);
+  g_test_add_func ("/sim/simulation/console/lock-step", test_console_lock_step);
+  g_test_add_func ("/sim/simulation/console/refused", test_console_refused);
+  g_test_add_func ("/sim/simulation/console/pop3-hang-up", test_console_pop3_and_hang_up);
+  g_test_add_func ("/sim/simulation/step", test_step);
+  g_test_add_func ("/sim/simulation/refused-actions", test_refused_actions);
+  g_test_add_func ("/sim/simulation/end-mid-flight", test_end_mid_flight);
+  return g_test_run ();
+}
