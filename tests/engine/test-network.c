@@ -79,6 +79,7 @@ typedef struct
   const char *text;
   PochtaNetworkError code;
   const char *message;   /* the whole error message */
+  gsize len;             /* of text, when it holds a NUL; 0: strlen (text) */
 } BadRow;
 
 static const BadRow bad_rows[] = {
@@ -127,6 +128,13 @@ static const BadRow bad_rows[] = {
     POCHTA_NETWORK_ERROR_VALUE, "t.network:9: a point-to-point link needs exactly two Members" },
   { "no-department", HEAD "[Host a.t.example]\nDepartment=x\nAddress=192.0.2.1\nProfile=seed\n",
     POCHTA_NETWORK_ERROR_REFERENCE, "t.network:5: no [Department x]" },
+  /* Found by fuzz-network before keyfile-lines: a NUL ended the line scan
+   * but not GKeyFile, so a group after it had no recorded lines (a NULL
+   * dereference); a byte that is not UTF-8 went into the message as it
+   * was. */
+  { "nul-byte", HEAD "Name=a\0b\n" HOST, POCHTA_NETWORK_ERROR_SYNTAX,
+    "t.network:4: a NUL byte is not allowed", sizeof (HEAD "Name=a\0b\n" HOST) - 1 },
+  { "not-utf8", HEAD "\xff=1\n", POCHTA_NETWORK_ERROR_SYNTAX, "t.network:4: not valid UTF-8" },
   { "list-bad-member", HEAD HOST "[List l@a.t.example]\nMembers=x@a.t.example;nobody\n", POCHTA_NETWORK_ERROR_VALUE,
     "t.network:8: 'nobody' is not a mailbox" },
 };
@@ -138,7 +146,8 @@ test_bad_input (void)
     {
       const BadRow *row = &bad_rows[i];
       g_autoptr (GError) error = NULL;
-      g_autoptr (PochtaNetwork) net = pochta_network_load_data (row->text, strlen (row->text), "t.network", &error);
+      gsize len = row->len != 0 ? row->len : strlen (row->text);
+      g_autoptr (PochtaNetwork) net = pochta_network_load_data (row->text, len, "t.network", &error);
       if (net != NULL)
         g_error ("row %s: loaded, expected \"%s\"", row->name, row->message);
       if (!g_error_matches (error, POCHTA_NETWORK_ERROR, row->code) || strcmp (error->message, row->message) != 0)
