@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: arbitrary server bytes against the SMTP client's
  * reply parser and against a whole client session. */
+#define G_LOG_DOMAIN "pochta-fuzz"
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz-common.h"
 #include "line-reader.h"
 #include "smtp-client.h"
 #include "smtp-reply.h"
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static void
 fuzz_parser (const uint8_t *data, size_t size)

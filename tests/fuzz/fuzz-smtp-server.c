@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: arbitrary client bytes against an SMTP server session
  * of every profile, fed in chunks the input itself chooses. */
+#define G_LOG_DOMAIN "pochta-fuzz"
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz-common.h"
 #include "smtp-server.h"
 
 static char *
@@ -27,8 +29,6 @@ drain (PochtaSmtpServer *server)
   while (pochta_smtp_server_next_event (server, &event))
     pochta_event_clear (&event);
 }
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
