@@ -28,7 +28,8 @@ pochta_ascii_case_equal (gconstpointer a, gconstpointer b)
 static inline GHashTable *
 pochta_ascii_case_table_new (GDestroyNotify value_destroy)
 {
-  return g_hash_table_new_full (pochta_ascii_case_hash, pochta_ascii_case_equal, g_free, value_destroy);
+  return g_hash_table_new_full (pochta_ascii_case_hash, pochta_ascii_case_equal, g_free,
+                                value_destroy);
 }
 
 G_END_DECLS

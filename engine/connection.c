@@ -6,6 +6,10 @@
 
 #include "host.h"
 
+/* constr-org.md: a client on the real loopback bridge counts as outside
+ * the network; it shows with this address. */
+#define OUTSIDE_ADDRESS "127.0.0.1"
+
 /* RFC 6335 §6: the dynamic port range 49152-65535 for the clients'
  * ephemeral ports, taken in turn so that runs repeat. */
 #define EPHEMERAL_PORT_FIRST 49152
@@ -34,8 +38,9 @@ struct _PochtaConnection
   guint handle;
   guint transcript_id;
   PochtaProtocol protocol;
-  char *client_host;
+  char *client_host;        /* OUTSIDE_ADDRESS for a client outside the network */
   char *server_host;
+  gboolean outside;
   guint16 client_port;
   guint16 server_port;
   PochtaConnectionOwner owner;
@@ -106,6 +111,28 @@ now (PochtaConnection *self)
   return pochta_scheduler_get_time (self->context->scheduler);
 }
 
+/* An outside client sits on the machine that runs the simulation: no
+ * link lies between it and the host it reaches. */
+static gboolean
+path_latency (PochtaConnection *self, gint64 *out_latency)
+{
+  if (self->outside)
+    {
+      if (out_latency != NULL)
+        *out_latency = 0;
+      return TRUE;
+    }
+  return pochta_link_map_get_latency (self->context->links, self->client_host, self->server_host,
+                                      out_latency);
+}
+
+/* The host whose MTA events tell what happened to the connection. */
+static const char *
+event_host (PochtaConnection *self)
+{
+  return self->outside ? self->server_host : self->client_host;
+}
+
 /* The connection leaves the context's table: nothing refers to it any
  * more but the events still in flight, which it outlives. */
 static void
@@ -128,7 +155,8 @@ record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
     return;
   /* An SMTP server only ever sends replies, even the 354 that opens the
    * content (RFC 5321 §4.2); only the client's lines can be content. */
-  gboolean in_data = event->in_data && !(from == SIDE_SERVER && self->protocol == POCHTA_PROTOCOL_SMTP);
+  gboolean in_data
+    = event->in_data && !(from == SIDE_SERVER && self->protocol == POCHTA_PROTOCOL_SMTP);
   const char *(*name) (int) = side->klass->state_name;
   const PochtaTranscriptItem *item = pochta_transcript_add_line (
     self->context->transcript, self->transcript_id, now (self),
@@ -218,7 +246,8 @@ pump (PochtaConnection *self, SideIndex from)
 static void
 check_finished (PochtaConnection *self)
 {
-  if (self->over || !self->sides[SIDE_CLIENT].fin_received || !self->sides[SIDE_SERVER].fin_received)
+  if (self->over || !self->sides[SIDE_CLIENT].fin_received
+      || !self->sides[SIDE_SERVER].fin_received)
     return;
   pochta_transcript_close_connection (self->context->transcript, self->transcript_id, now (self));
   connection_ref (self);
@@ -320,7 +349,8 @@ fail_at (PochtaConnection *self, gint64 time, const char *reason)
 static const char *
 host_address (PochtaSimContext *context, const char *name)
 {
-  return pochta_sim_host_get_address (pochta_sim_context_find_host (context, name));
+  PochtaSimHost *host = pochta_sim_context_find_host (context, name);
+  return host != NULL ? pochta_sim_host_get_address (host) : OUTSIDE_ADDRESS;
 }
 
 static void
@@ -352,13 +382,13 @@ arrive (gpointer data)
     return;
   /* A host that is down, or a path that broke, answers nothing: the
    * client gives up when its timeout expires. */
-  if (!pochta_sim_host_is_up (host)
-      || !pochta_link_map_get_latency (self->context->links, self->client_host, self->server_host, NULL))
+  if (!pochta_sim_host_is_up (host) || !path_latency (self, NULL))
     {
       fail_at (self, self->open_time + self->context->connect_timeout, "Connection timed out");
       return;
     }
-  gpointer session = pochta_sim_host_accept (host, self->server_port, self->client_host, &klass);
+  gpointer session = pochta_sim_host_accept (host, self->server_port,
+                                             self->outside ? NULL : self->client_host, &klass);
   if (session == NULL)
     {
       /* The RST takes the way back. */
@@ -379,7 +409,8 @@ pochta_connection_open (PochtaSimContext            *context,
                         const PochtaConnectionOwner *owner)
 {
   g_return_val_if_fail (context != NULL && client_session != NULL && client_class != NULL, NULL);
-  g_return_val_if_fail (pochta_sim_context_find_host (context, client_host) != NULL, NULL);
+  g_return_val_if_fail (
+    client_host == NULL || pochta_sim_context_find_host (context, client_host) != NULL, NULL);
   g_return_val_if_fail (pochta_sim_context_find_host (context, server_host) != NULL, NULL);
 
   PochtaConnection *self = g_new0 (PochtaConnection, 1);
@@ -387,8 +418,12 @@ pochta_connection_open (PochtaSimContext            *context,
   self->context = context;
   self->handle = ++context->last_handle;
   self->protocol = protocol;
-  self->client_host = g_strdup (pochta_sim_host_get_name (pochta_sim_context_find_host (context, client_host)));
-  self->server_host = g_strdup (pochta_sim_host_get_name (pochta_sim_context_find_host (context, server_host)));
+  self->outside = client_host == NULL;
+  self->client_host = g_strdup (
+    self->outside ? OUTSIDE_ADDRESS
+                  : pochta_sim_host_get_name (pochta_sim_context_find_host (context, client_host)));
+  self->server_host
+    = g_strdup (pochta_sim_host_get_name (pochta_sim_context_find_host (context, server_host)));
   self->client_port = EPHEMERAL_PORT_FIRST + context->n_ephemeral_ports++ % EPHEMERAL_PORT_COUNT;
   self->server_port = server_port;
   if (owner != NULL)
@@ -401,8 +436,9 @@ pochta_connection_open (PochtaSimContext            *context,
   self->open_time = now (self);
   g_hash_table_insert (context->connections, GUINT_TO_POINTER (self->handle), self);
 
-  if (!pochta_link_map_get_latency (context->links, client_host, server_host, &self->latency))
-    fail_at (self, self->open_time + context->connect_timeout, "Connection timed out (no route to host)");
+  if (!path_latency (self, &self->latency))
+    fail_at (self, self->open_time + context->connect_timeout,
+             "Connection timed out (no route to host)");
   else
     pochta_scheduler_add (context->scheduler, self->open_time + self->latency, arrive,
                           connection_ref (self), pochta_connection_unref);
@@ -430,6 +466,13 @@ pochta_connection_get_client_session (PochtaConnection *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->sides[SIDE_CLIENT].session;
+}
+
+gboolean
+pochta_connection_is_outside (PochtaConnection *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->outside;
 }
 
 const char *
@@ -473,8 +516,7 @@ pochta_connection_path_changed (PochtaConnection *self)
 
   if (!self->established || self->over)
     return;
-  if (!pochta_link_map_get_latency (self->context->links, self->client_host, self->server_host,
-                                    &self->latency))
+  if (!path_latency (self, &self->latency))
     pochta_connection_break (self, "no path left between the hosts");
 }
 
@@ -493,7 +535,7 @@ pochta_connection_break (PochtaConnection *self, const char *why)
       fail_at (self, self->open_time + self->context->connect_timeout, "Connection timed out");
       return;
     }
-  pochta_sim_context_record (self->context, self->client_host, "connection-lost",
+  pochta_sim_context_record (self->context, event_host (self), "connection-lost",
                              "%s:%u -> %s:%u: %s; bytes in flight are lost", self->client_host,
                              self->client_port, self->server_host, self->server_port, why);
   for (guint i = 0; i < 2; i++)

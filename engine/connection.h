@@ -56,7 +56,10 @@ typedef struct
 } PochtaConnectionOwner;
 
 /* Starts connecting client_host's session (taken) to server_host:port;
- * the outcome comes through owner.  Both hosts must exist. */
+ * the outcome comes through owner.  Both hosts must exist, but
+ * client_host may be NULL: a client outside the network (a real client
+ * on the loopback bridge, constr-org.md), shown as 127.0.0.1, with no
+ * link and no latency between it and the server. */
 PochtaConnection *pochta_connection_open (PochtaSimContext            *context,
                                           PochtaProtocol               protocol,
                                           const char                  *client_host,
@@ -73,7 +76,9 @@ guint pochta_connection_get_handle (PochtaConnection *self);
 /* The transcript's id for it, 0 until it is established. */
 guint pochta_connection_get_transcript_id (PochtaConnection *self);
 gpointer pochta_connection_get_client_session (PochtaConnection *self);
+/* "127.0.0.1" for a client from outside. */
 const char *pochta_connection_get_client_host (PochtaConnection *self);
+gboolean pochta_connection_is_outside (PochtaConnection *self);
 const char *pochta_connection_get_server_host (PochtaConnection *self);
 gboolean pochta_connection_involves (PochtaConnection *self, const char *host);
 

@@ -67,8 +67,8 @@ pochta_console_type_line (PochtaConsole *self, const char *line, gsize len)
   /* RFC 5321 §4.1.1.4: a lone "." ends the content. */
   if (in_data && len == 1 && line[0] == '.')
     self->state = CONSOLE_OPEN;
-  pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, 0, (int) self->state,
-                                in_data);
+  pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, 0,
+                                (int) self->state, in_data);
 }
 
 void
@@ -127,7 +127,8 @@ console_feed_eof (gpointer session)
 {
   PochtaConsole *self = session;
   self->state = CONSOLE_DONE;
-  pochta_event_queue_push_text (self->events, POCHTA_EVENT_CLOSED, "the server closed the connection");
+  pochta_event_queue_push_text (self->events, POCHTA_EVENT_CLOSED,
+                                "the server closed the connection");
 }
 
 static gsize

@@ -82,7 +82,8 @@ one_line (const char *text)
 static void
 append_explanation (GString *out, const PochtaDsnReport *report)
 {
-  g_string_append_printf (out, "This is the mail system at host %s.\r\n\r\n", report->reporting_mta);
+  g_string_append_printf (out, "This is the mail system at host %s.\r\n\r\n",
+                          report->reporting_mta);
   g_string_append (out, "Your message could not be delivered to one or more recipients.\r\n"
                         "It is attached below.\r\n\r\n");
   for (guint i = 0; i < report->n_recipients; i++)
@@ -91,7 +92,8 @@ append_explanation (GString *out, const PochtaDsnReport *report)
       g_autofree char *why = one_line (r->smtp_reply != NULL ? r->smtp_reply
                                        : r->reason != NULL ? r->reason : r->status);
       if (r->remote_mta != NULL && r->smtp_reply != NULL)
-        g_string_append_printf (out, "<%s>: host %s said: %s\r\n", r->final_recipient, r->remote_mta, why);
+        g_string_append_printf (out, "<%s>: host %s said: %s\r\n", r->final_recipient,
+                                r->remote_mta, why);
       else
         g_string_append_printf (out, "<%s>: %s\r\n", r->final_recipient, why);
     }
@@ -126,7 +128,8 @@ append_recipient_fields (GString *out, const PochtaDsnRecipient *r, int utc_offs
 static void
 append_status (GString *out, const PochtaDsnReport *report)
 {
-  g_autofree char *arrival = pochta_format_rfc5322_date (report->arrival_date, report->utc_offset_minutes);
+  g_autofree char *arrival
+    = pochta_format_rfc5322_date (report->arrival_date, report->utc_offset_minutes);
 
   if (report->envid != NULL)
     g_string_append_printf (out, "Original-Envelope-Id: %s\r\n", report->envid);
@@ -170,7 +173,8 @@ pochta_dsn_build (const PochtaDsnReport *report, PochtaGenerator *generator)
   g_autofree char *boundary = g_strconcat ("=_", boundary_token, NULL);
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out, "From: Mail Delivery Subsystem <MAILER-DAEMON@%s>\r\n", report->reporting_mta);
+  g_string_append_printf (out, "From: Mail Delivery Subsystem <MAILER-DAEMON@%s>\r\n",
+                          report->reporting_mta);
   g_string_append_printf (out, "To: <%s>\r\n", report->reverse_path);
   g_string_append (out, "Subject: Undelivered Mail Returned to Sender\r\n");
   g_string_append_printf (out, "Date: %s\r\n", date);
@@ -182,9 +186,11 @@ pochta_dsn_build (const PochtaDsnReport *report, PochtaGenerator *generator)
                                "\tboundary=\"%s\"\r\n\r\n", boundary);
   g_string_append (out, "This is a MIME-encapsulated delivery status notification.\r\n\r\n");
 
-  g_string_append_printf (out, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n", boundary);
+  g_string_append_printf (out, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n",
+                          boundary);
   append_explanation (out, report);
-  g_string_append_printf (out, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
+  g_string_append_printf (out, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n",
+                          boundary);
   append_status (out, report);
   g_string_append_printf (out, "\r\n--%s\r\n", boundary);
   append_original (out, report);

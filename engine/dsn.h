@@ -35,7 +35,7 @@ typedef struct
   const char *envid;             /* ENVID of the original (§2.2.1), or NULL */
   gint64 arrival_date;           /* µs (§2.2.5) */
   int utc_offset_minutes;        /* zone of the dates */
-  PochtaDsnRet ret;              /* FULL: the whole original; else its header only (RFC 3461 §4.3) */
+  PochtaDsnRet ret; /* FULL: the whole original; else its header only (RFC 3461 §4.3) */
   GBytes *original;              /* the message as queued */
   const PochtaDsnRecipient *recipients;
   guint n_recipients;

@@ -9,12 +9,12 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  POCHTA_ADDRESS_USER,          /* a user this host delivers for (maybe on another host, as an alias) */
-  POCHTA_ADDRESS_UNKNOWN_USER,  /* final here, but nobody has that login */
-  POCHTA_ADDRESS_POSTMASTER,    /* RFC 5321 §4.5.1 */
-  POCHTA_ADDRESS_BACKUP,        /* this host is a worse MX of the domain */
-  POCHTA_ADDRESS_HUB,           /* the enterprise hub relays it */
-  POCHTA_ADDRESS_ELSEWHERE,     /* relaying */
+  POCHTA_ADDRESS_USER, /* a user this host delivers for (maybe on another host, as an alias) */
+  POCHTA_ADDRESS_UNKNOWN_USER, /* final here, but nobody has that login */
+  POCHTA_ADDRESS_POSTMASTER,   /* RFC 5321 §4.5.1 */
+  POCHTA_ADDRESS_BACKUP,       /* this host is a worse MX of the domain */
+  POCHTA_ADDRESS_HUB,          /* the enterprise hub relays it */
+  POCHTA_ADDRESS_ELSEWHERE,    /* relaying */
 } PochtaAddressKind;
 
 /* The relay policy of host.h in one place; *out_user is the directory's
@@ -42,7 +42,9 @@ void pochta_sim_host_relay_inject (PochtaMta  *mta,
                                    const char *recipient,
                                    GBytes     *message,
                                    gpointer    host);
-void pochta_sim_host_relay_record (PochtaMta *mta, const char *event, const char *text, gpointer host);
+void
+pochta_sim_host_relay_record (PochtaMta *mta, const char *event, const char *text, gpointer host);
 gboolean pochta_sim_host_relay_is_up (PochtaMta *mta, gpointer host);
+gboolean pochta_sim_host_relay_host_exists (PochtaMta *mta, const char *name, gpointer host);
 
 G_END_DECLS

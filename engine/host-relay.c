@@ -53,12 +53,18 @@ new_client (Relay *relay, const PochtaHost *target)
   const PochtaUser *user = NULL;
 
   for (guint i = 0; i < relay->attempt->recipients->len; i++)
-    g_ptr_array_add (recipients, ((PochtaMtaRecipient *) g_ptr_array_index (relay->attempt->recipients, i))->mailbox);
+    g_ptr_array_add (
+      recipients,
+      ((PochtaMtaRecipient *) g_ptr_array_index (relay->attempt->recipients, i))->mailbox);
   g_ptr_array_add (recipients, NULL);
   /* host.h: the sender's credentials, where the next hop offers AUTH
    * (the rfc821 profile has no EHLO, so no AUTH, RFC 4954 §3). */
   if (entry->auth_login != NULL && target->profile != POCHTA_SMTP_PROFILE_RFC821)
-    user = pochta_directory_find_login (context->directory, entry->auth_login);
+    {
+      g_autofree char *mailbox
+        = g_strdup_printf ("%s@%s", entry->auth_login, pochta_sim_host_get_name (relay->host));
+      user = pochta_sim_context_find_mailbox (context, mailbox);
+    }
 
   PochtaSmtpClientConfig config = {
     .hostname = pochta_sim_host_get_name (relay->host),
@@ -95,10 +101,11 @@ on_failed (PochtaConnection *connection, const char *reason, gpointer data)
   Relay *relay = data;
   PochtaSimContext *context = pochta_sim_host_get_context (relay->host);
 
-  g_string_append_printf (relay->failures, "%sconnect to %s: %s", relay->failures->len > 0 ? "; " : "",
-                          relay->exchanger, reason);
+  g_string_append_printf (relay->failures, "%sconnect to %s: %s",
+                          relay->failures->len > 0 ? "; " : "", relay->exchanger, reason);
   pochta_sim_context_record (context, pochta_sim_host_get_name (relay->host), "connect-failed",
-                             "%s: connect to %s: %s", relay->attempt->entry->id, relay->exchanger, reason);
+                             "%s: connect to %s: %s", relay->attempt->entry->id, relay->exchanger,
+                             reason);
   try_next_exchanger (relay);
 }
 
@@ -148,8 +155,8 @@ try_next_exchanger (Relay *relay)
       relay->exchanger = g_strdup (name);
       if (target == NULL)
         {
-          g_string_append_printf (relay->failures, "%s%s: no such host", relay->failures->len > 0 ? "; " : "",
-                                  name);
+          g_string_append_printf (relay->failures, "%s%s: no such host",
+                                  relay->failures->len > 0 ? "; " : "", name);
           continue;
         }
       const PochtaHost *description = pochta_sim_host_get_description (target);
@@ -175,6 +182,8 @@ try_next_exchanger (Relay *relay)
 void
 pochta_sim_host_relay_start (PochtaMta *mta, PochtaMtaAttempt *attempt, gpointer host)
 {
+  g_return_if_fail (mta != NULL && attempt != NULL && host != NULL);
+
   Relay *relay = g_new0 (Relay, 1);
   relay->host = host;
   relay->mta = mta;
@@ -190,18 +199,28 @@ pochta_sim_host_relay_inject (PochtaMta  *mta,
                               GBytes     *message,
                               gpointer    host)
 {
+  g_return_if_fail (host != NULL);
   pochta_sim_host_inject (host, reverse_path, recipient, message);
 }
 
 void
 pochta_sim_host_relay_record (PochtaMta *mta, const char *event, const char *text, gpointer host)
 {
-  pochta_sim_context_record (pochta_sim_host_get_context (host), pochta_sim_host_get_name (host), event, "%s",
-                             text);
+  g_return_if_fail (host != NULL && event != NULL && text != NULL);
+  pochta_sim_context_record (pochta_sim_host_get_context (host), pochta_sim_host_get_name (host),
+                             event, "%s", text);
 }
 
 gboolean
 pochta_sim_host_relay_is_up (PochtaMta *mta, gpointer host)
 {
+  g_return_val_if_fail (host != NULL, FALSE);
   return pochta_sim_host_is_up (host);
+}
+
+gboolean
+pochta_sim_host_relay_host_exists (PochtaMta *mta, const char *name, gpointer host)
+{
+  g_return_val_if_fail (host != NULL && name != NULL, FALSE);
+  return pochta_sim_context_find_host (pochta_sim_host_get_context (host), name) != NULL;
 }

@@ -56,7 +56,8 @@ pochta_sim_host_new (PochtaSimContext      *context,
   self->up = TRUE;
   self->greylist_delay = DEFAULT_GREYLIST_DELAY;
   self->greylist = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->full_mailboxes = g_hash_table_new_full (pochta_ascii_case_hash, pochta_ascii_case_equal, g_free, NULL);
+  self->full_mailboxes
+    = g_hash_table_new_full (pochta_ascii_case_hash, pochta_ascii_case_equal, g_free, NULL);
   self->store = pochta_mail_store_new (context->generator, description->name);
   pochta_directory_init_smtp_policy (context->directory, description->name, NULL, NULL,
                                      &self->directory_policy);
@@ -65,6 +66,7 @@ pochta_sim_host_new (PochtaSimContext      *context,
     .inject = pochta_sim_host_relay_inject,
     .record = pochta_sim_host_relay_record,
     .is_up = pochta_sim_host_relay_is_up,
+    .host_exists = pochta_sim_host_relay_host_exists,
     .user_data = self,
   };
   self->mta = pochta_mta_new (description->name, context->network, context->scheduler,
@@ -272,8 +274,8 @@ greylisted (SmtpSession *session, const PochtaSmtpEnvelope *envelope, const char
   if (!self->greylisting || envelope->authenticated_as != NULL
       || g_strcmp0 (session->client_host, self->description->name) == 0)
     return FALSE;
-  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", session->client_address, envelope->reverse_path,
-                                          mailbox);
+  g_autofree char *key
+    = g_strdup_printf ("%s\n%s\n%s", session->client_address, envelope->reverse_path, mailbox);
   gint64 *first = g_hash_table_lookup (self->greylist, key);
   if (first == NULL)
     {
@@ -284,7 +286,10 @@ greylisted (SmtpSession *session, const PochtaSmtpEnvelope *envelope, const char
 }
 
 static PochtaSmtpRcptVerdict
-check_recipient (const PochtaSmtpEnvelope *envelope, const char *mailbox, char **out_text, gpointer data)
+check_recipient (const PochtaSmtpEnvelope *envelope,
+                 const char *mailbox,
+                 char **out_text,
+                 gpointer data)
 {
   SmtpSession *session = data;
   PochtaSimHost *self = session->host;
@@ -375,13 +380,15 @@ static SmtpSession *
 smtp_session_new (PochtaSimHost *self, const char *client_host)
 {
   SmtpSession *session = g_new0 (SmtpSession, 1);
-  PochtaSimHost *client = client_host != NULL ? pochta_sim_context_find_host (self->context, client_host) : NULL;
+  PochtaSimHost *client
+    = client_host != NULL ? pochta_sim_context_find_host (self->context, client_host) : NULL;
   PochtaSmtpLimits limits;
 
   session->host = self;
   session->client_host = g_strdup (client != NULL ? pochta_sim_host_get_name (client) : NULL);
   /* A client from outside is the loopback bridge's (constr-org.md). */
-  session->client_address = g_strdup (client != NULL ? pochta_sim_host_get_address (client) : "127.0.0.1");
+  session->client_address
+    = g_strdup (client != NULL ? pochta_sim_host_get_address (client) : "127.0.0.1");
   pochta_smtp_limits_init_defaults (&limits);
   if (self->size_limit > 0)
     limits.message_size_max = self->size_limit;
@@ -555,8 +562,8 @@ store_locally (PochtaSimHost *self, const char *mailbox, const char *reverse_pat
       return FALSE;
     }
   pochta_sim_context_record (self->context, self->description->name, "stored",
-                             "message from <%s> in mailbox %s (%" G_GSIZE_FORMAT " octets)", reverse_path,
-                             mailbox, g_bytes_get_size (bytes));
+                             "message from <%s> in mailbox %s (%" G_GSIZE_FORMAT " octets)",
+                             reverse_path, mailbox, g_bytes_get_size (bytes));
   return TRUE;
 }
 
@@ -565,8 +572,9 @@ store_locally (PochtaSimHost *self, const char *mailbox, const char *reverse_pat
 static char *
 hop_login (PochtaSimHost *self, const char *reverse_path)
 {
-  const PochtaUser *user = reverse_path[0] != '\0' ? pochta_sim_context_find_mailbox (self->context, reverse_path)
-                                                   : NULL;
+  const PochtaUser *user = reverse_path[0] != '\0'
+                             ? pochta_sim_context_find_mailbox (self->context, reverse_path)
+                             : NULL;
   if (user == NULL || g_ascii_strcasecmp (user->host, self->description->name) != 0)
     return NULL;
   return g_strdup (user->login);
@@ -608,7 +616,8 @@ pochta_sim_host_accept_message (PochtaSimHost *self,
           pochta_mta_entry_add_recipient (entry, target, recipient->notify, recipient->orcpt);
         }
       else
-        pochta_mta_entry_add_recipient (entry, recipient->mailbox, recipient->notify, recipient->orcpt);
+        pochta_mta_entry_add_recipient (entry, recipient->mailbox, recipient->notify,
+                                        recipient->orcpt);
     }
   if (entry->recipients->len > 0)
     {
@@ -631,5 +640,6 @@ pochta_sim_host_inject (PochtaSimHost *self,
   PochtaSmtpRecipient r = { .mailbox = (char *) recipient };
   g_autoptr (GPtrArray) recipients = g_ptr_array_new ();
   g_ptr_array_add (recipients, &r);
-  pochta_sim_host_accept_message (self, reverse_path, recipients, message, POCHTA_DSN_RET_DEFAULT, NULL);
+  pochta_sim_host_accept_message (self, reverse_path, recipients, message, POCHTA_DSN_RET_DEFAULT,
+                                  NULL);
 }

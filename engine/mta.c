@@ -249,7 +249,10 @@ route_by_mx (PochtaMta *self, const char *domain, const char **out_status, const
     {
       /* §5.1: no MX, so the domain itself is the implicit MX, if it is
        * a host at all. */
-      if (pochta_network_get_host (self->network, domain) == NULL)
+      gboolean exists = self->driver.host_exists != NULL
+                          ? self->driver.host_exists (self, domain, self->driver.user_data)
+                          : pochta_network_get_host (self->network, domain) != NULL;
+      if (!exists)
         {
           *out_status = "5.1.2";
           *out_reason = "Host or domain name not found";
@@ -396,8 +399,8 @@ send_bounce (PochtaMta *self, Entry *entry, GPtrArray *failed)
   /* §6.1: never a report about a report; it could loop for ever. */
   if (pub->reverse_path[0] == '\0')
     {
-      record (self, "not-bounced", "%s: the reverse-path is <>, so no report is sent (RFC 5321 §6.1)",
-              pub->id);
+      record (self, "not-bounced",
+              "%s: the reverse-path is <>, so no report is sent (RFC 5321 §6.1)", pub->id);
       return;
     }
 
@@ -464,10 +467,11 @@ expire_or_retry (PochtaMta *self, Entry *entry, guint n_queued)
       if (entry->flush_requested)
         next = now;
       entry->flush_requested = FALSE;
-      g_autofree char *date = pochta_format_rfc5322_date (next, pochta_generator_get_utc_offset (self->generator));
+      g_autofree char *date
+        = pochta_format_rfc5322_date (next, pochta_generator_get_utc_offset (self->generator));
       schedule (self, entry, next);
-      record (self, "deferred", "%s: %u recipient(s) still queued, next attempt %s", entry->pub.id, n_queued,
-              date);
+      record (self, "deferred", "%s: %u recipient(s) still queued, next attempt %s", entry->pub.id,
+              n_queued, date);
       return;
     }
   for (guint i = 0; i < entry->pub.recipients->len; i++)
@@ -513,7 +517,8 @@ settle (PochtaMta *self, Entry *entry)
     send_bounce (self, entry, failed);
   if (n_queued == 0)
     {
-      record (self, "done", "%s: every recipient delivered or bounced; removed from the queue", entry->pub.id);
+      record (self, "done", "%s: every recipient delivered or bounced; removed from the queue",
+              entry->pub.id);
       remove_entry (self, entry);
     }
 }
@@ -544,14 +549,16 @@ group_recipients (PochtaMta *self, Entry *entry, GPtrArray *attempts)
       const char *key = self->relay_host != NULL ? self->relay_host : domain;
       if (key == NULL)
         {
-          set_outcome (r, POCHTA_MTA_RECIPIENT_FAILED, 0, NULL, "No domain in the address", "5.1.3", NULL);
+          set_outcome (r, POCHTA_MTA_RECIPIENT_FAILED, 0, NULL, "No domain in the address", "5.1.3",
+                       NULL);
           continue;
         }
       PochtaMtaAttempt *attempt = attempt_for (attempts, keys, key);
       if (attempt == NULL)
         {
           const char *status = NULL, *reason = NULL;
-          GStrv exchangers = pochta_mta_route (self, domain != NULL ? domain : key, &status, &reason);
+          GStrv exchangers
+            = pochta_mta_route (self, domain != NULL ? domain : key, &status, &reason);
           if (exchangers == NULL)
             {
               set_outcome (r, POCHTA_MTA_RECIPIENT_FAILED, 0, NULL, reason, status, NULL);
@@ -615,7 +622,8 @@ pochta_mta_attempt_finish (PochtaMta *self, PochtaMtaAttempt *attempt)
     {
       PochtaMtaRecipient *r = g_ptr_array_index (attempt->recipients, i);
       if (r->state == POCHTA_MTA_RECIPIENT_SENDING)
-        set_outcome (r, POCHTA_MTA_RECIPIENT_QUEUED, 451, "451 Connection lost", NULL, "4.4.2", NULL);
+        set_outcome (r, POCHTA_MTA_RECIPIENT_QUEUED, 451, "451 Connection lost", NULL, "4.4.2",
+                     NULL);
     }
   entry->attempts = g_slist_remove (entry->attempts, attempt);
   attempt_free (attempt);
@@ -638,8 +646,9 @@ pochta_mta_enqueue (PochtaMta *self, PochtaMtaEntry *pub)
 
   GString *to = g_string_new (NULL);
   for (guint i = 0; i < pub->recipients->len; i++)
-    g_string_append_printf (to, "%s<%s>", i > 0 ? ", " : "",
-                            ((PochtaMtaRecipient *) g_ptr_array_index (pub->recipients, i))->mailbox);
+    g_string_append_printf (
+      to, "%s<%s>", i > 0 ? ", " : "",
+      ((PochtaMtaRecipient *) g_ptr_array_index (pub->recipients, i))->mailbox);
   record (self, "queued", "%s: from <%s> to %s", pub->id, pub->reverse_path, to->str);
   g_string_free (to, TRUE);
   schedule (self, entry, pub->arrival_time);
@@ -681,7 +690,8 @@ entry_waits_for (Entry *entry, const char *node, gboolean subdomains)
   for (guint i = 0; i < entry->pub.recipients->len; i++)
     {
       PochtaMtaRecipient *r = g_ptr_array_index (entry->pub.recipients, i);
-      gboolean waiting = r->state == POCHTA_MTA_RECIPIENT_QUEUED || r->state == POCHTA_MTA_RECIPIENT_SENDING;
+      gboolean waiting
+        = r->state == POCHTA_MTA_RECIPIENT_QUEUED || r->state == POCHTA_MTA_RECIPIENT_SENDING;
       if (waiting && node_matches (node, subdomains, domain_of (r->mailbox)))
         return TRUE;
     }

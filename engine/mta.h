@@ -119,6 +119,9 @@ typedef struct
   void (*record) (PochtaMta *mta, const char *event, const char *text, gpointer user_data);
   /* FALSE while the host is down: due attempts wait until run_due (). */
   gboolean (*is_up) (PochtaMta *mta, gpointer user_data);
+  /* Whether name is a host of the network (for the implicit MX); NULL:
+   * the network's own, slower, lookup. */
+  gboolean (*host_exists) (PochtaMta *mta, const char *name, gpointer user_data);
   gpointer user_data;
 } PochtaMtaDriver;
 

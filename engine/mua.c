@@ -191,7 +191,8 @@ static void
 on_submit_failed (PochtaConnection *connection, const char *reason, gpointer data)
 {
   Agent *agent = data;
-  pochta_sim_context_record (agent->context, agent->host, "submit-failed", "%s: %s", agent->mailbox, reason);
+  pochta_sim_context_record (agent->context, agent->host, "submit-failed", "%s: %s", agent->mailbox,
+                             reason);
   agent_free (agent);
 }
 
@@ -209,13 +210,15 @@ on_submit_finished (PochtaConnection *connection, gpointer data)
       const PochtaSmtpClientRecipient *r = pochta_smtp_client_get_recipient (client, i);
       if (r->outcome != POCHTA_SMTP_OUTCOME_ACCEPTED)
         pochta_sim_context_record (agent->context, agent->host, "submit-refused", "%s: <%s>: %u %s",
-                                   agent->mailbox, r->mailbox, r->code, r->text != NULL ? r->text : "");
+                                   agent->mailbox, r->mailbox, r->code,
+                                   r->text != NULL ? r->text : "");
     }
   if (pochta_smtp_client_message_accepted (client))
-    pochta_sim_context_record (agent->context, agent->host, "submitted", "%s: the letter was accepted",
-                               agent->mailbox);
+    pochta_sim_context_record (agent->context, agent->host, "submitted",
+                               "%s: the letter was accepted", agent->mailbox);
   else
-    pochta_sim_context_record (agent->context, agent->host, "submit-failed", "%s: %s", agent->mailbox,
+    pochta_sim_context_record (agent->context, agent->host, "submit-failed", "%s: %s",
+                               agent->mailbox,
                                error != NULL ? error : "the letter was not accepted");
   agent_free (agent);
 }
@@ -245,7 +248,8 @@ pochta_mua_submit (PochtaSimContext  *context,
     if (!is_plausible_mailbox (to[i]))
       return refuse (error, POCHTA_SIMULATION_ERROR_INVALID,
                    "'%s' is not a mailbox (local-part@domain)", to[i]);
-  if ((subject != NULL && (!g_utf8_validate (subject, -1, NULL) || strpbrk (subject, "\r\n") != NULL))
+  if ((subject != NULL
+       && (!g_utf8_validate (subject, -1, NULL) || strpbrk (subject, "\r\n") != NULL))
       || (body != NULL && !g_utf8_validate (body, -1, NULL)))
     return refuse (error, POCHTA_SIMULATION_ERROR_INVALID,
                    "the subject must be one line and both it and the body UTF-8");
@@ -273,8 +277,9 @@ pochta_mua_submit (PochtaSimContext  *context,
   };
   g_autofree char *to_list = g_strjoinv (", ", (char **) to);
   pochta_sim_context_record (context, user->host, "submit", "%s writes to %s", mailbox, to_list);
-  pochta_connection_open (context, POCHTA_PROTOCOL_SMTP, user->host, user->host, description->smtp_port,
-                          pochta_smtp_client_new (&config), &pochta_smtp_client_session_class, &owner);
+  pochta_connection_open (context, POCHTA_PROTOCOL_SMTP, user->host, user->host,
+                          description->smtp_port, pochta_smtp_client_new (&config),
+                          &pochta_smtp_client_session_class, &owner);
   return TRUE;
 }
 
@@ -297,7 +302,8 @@ static void
 on_fetch_failed (PochtaConnection *connection, const char *reason, gpointer data)
 {
   Agent *agent = data;
-  pochta_sim_context_record (agent->context, agent->host, "fetch-failed", "%s: %s", agent->mailbox, reason);
+  pochta_sim_context_record (agent->context, agent->host, "fetch-failed", "%s: %s", agent->mailbox,
+                             reason);
   agent_free (agent);
 }
 
@@ -311,13 +317,13 @@ on_fetch_finished (PochtaConnection *connection, gpointer data)
   for (guint i = 0; i < pochta_pop3_client_get_n_messages (client); i++)
     n_retrieved += pochta_pop3_client_get_message (client, i)->content != NULL;
   if (pochta_pop3_client_succeeded (client))
-    pochta_sim_context_record (agent->context, agent->host, "fetched", "%s: %u message(s) retrieved",
-                               agent->mailbox, n_retrieved);
+    pochta_sim_context_record (agent->context, agent->host, "fetched",
+                               "%s: %u message(s) retrieved", agent->mailbox, n_retrieved);
   else
-    pochta_sim_context_record (agent->context, agent->host, "fetch-failed", "%s: %s", agent->mailbox,
-                               pochta_pop3_client_get_error (client) != NULL
-                                 ? pochta_pop3_client_get_error (client)
-                                 : "the session did not end with QUIT");
+    pochta_sim_context_record (
+      agent->context, agent->host, "fetch-failed", "%s: %s", agent->mailbox,
+      pochta_pop3_client_get_error (client) != NULL ? pochta_pop3_client_get_error (client)
+                                                    : "the session did not end with QUIT");
   agent_free (agent);
 }
 
@@ -356,7 +362,8 @@ pochta_mua_fetch (PochtaSimContext *context,
   };
   pochta_sim_context_record (context, user->host, "fetch", "%s fetches mail (%s)", user->login,
                              keep ? "keeping it on the server" : "deleting it from the server");
-  pochta_connection_open (context, POCHTA_PROTOCOL_POP3, user->host, user->host, description->pop3_port,
-                          pochta_pop3_client_new (&config), &pochta_pop3_client_session_class, &owner);
+  pochta_connection_open (context, POCHTA_PROTOCOL_POP3, user->host, user->host,
+                          description->pop3_port, pochta_pop3_client_new (&config),
+                          &pochta_pop3_client_session_class, &owner);
   return TRUE;
 }

@@ -52,6 +52,7 @@ PochtaSimHost *pochta_sim_context_find_host (PochtaSimContext *context, const ch
 const PochtaUser *pochta_sim_context_find_mailbox (PochtaSimContext *context, const char *mailbox);
 /* The user whose login is mailbox's local part and whose host is the
  * domain or under it (a department's or the enterprise's address). */
-const PochtaUser *pochta_sim_context_find_in_domain (PochtaSimContext *context, const char *mailbox);
+const PochtaUser *pochta_sim_context_find_in_domain (PochtaSimContext *context,
+                                                     const char *mailbox);
 
 G_END_DECLS

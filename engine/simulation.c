@@ -57,7 +57,8 @@ pochta_sim_context_record (PochtaSimContext *context,
   g_autofree char *text = g_strdup_vprintf (format, args);
   va_end (args);
   gint64 now = pochta_scheduler_get_time (context->scheduler);
-  const PochtaTranscriptItem *item = pochta_transcript_add_mta_event (context->transcript, now, host, event, text);
+  const PochtaTranscriptItem *item
+    = pochta_transcript_add_mta_event (context->transcript, now, host, event, text);
   pochta_sim_context_item_added (context, item);
 }
 
@@ -151,10 +152,11 @@ pochta_simulation_class_init (PochtaSimulationClass *klass)
 
   object_class->finalize = pochta_simulation_finalize;
 
-  signals[SIGNAL_ITEM_ADDED] = g_signal_new ("item-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                             NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                          NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_ITEM_ADDED]
+    = g_signal_new ("item-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -165,7 +167,10 @@ pochta_simulation_init (PochtaSimulation *self)
 }
 
 PochtaSimulation *
-pochta_simulation_new (PochtaNetwork *network, guint32 seed, gint64 start_time, int utc_offset_minutes)
+pochta_simulation_new (PochtaNetwork *network,
+                       guint32 seed,
+                       gint64 start_time,
+                       int utc_offset_minutes)
 {
   g_return_val_if_fail (network != NULL, NULL);
 
@@ -182,7 +187,8 @@ pochta_simulation_new (PochtaNetwork *network, guint32 seed, gint64 start_time, 
   context->transcript = pochta_transcript_new ();
   context->links = pochta_link_map_new (network);
   context->hosts = pochta_ascii_case_table_new ((GDestroyNotify) pochta_sim_host_free);
-  context->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pochta_connection_unref);
+  context->connections
+    = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pochta_connection_unref);
   context->connect_timeout = 5 * G_TIME_SPAN_MINUTE;
   context->record_lines = TRUE;
   context->users_by_mailbox = pochta_ascii_case_table_new (NULL);
@@ -210,7 +216,8 @@ pochta_simulation_new_builtin (const char *network_id,
   g_return_val_if_fail (network_id != NULL, NULL);
 
   PochtaNetwork *network = pochta_network_load_builtin (network_id, error);
-  return network != NULL ? pochta_simulation_new (network, seed, start_time, utc_offset_minutes) : NULL;
+  return network != NULL ? pochta_simulation_new (network, seed, start_time, utc_offset_minutes)
+                         : NULL;
 }
 
 PochtaNetwork *
@@ -239,7 +246,8 @@ pochta_simulation_get_time (PochtaSimulation *self)
 static void
 sync_time (PochtaSimulation *self)
 {
-  pochta_generator_set_time (self->context.generator, pochta_scheduler_get_time (self->context.scheduler));
+  pochta_generator_set_time (self->context.generator,
+                             pochta_scheduler_get_time (self->context.scheduler));
 }
 
 static void
@@ -333,7 +341,10 @@ pochta_simulation_submit (PochtaSimulation  *self,
 }
 
 gboolean
-pochta_simulation_fetch (PochtaSimulation *self, const char *user_mailbox, gboolean keep, GError **error)
+pochta_simulation_fetch (PochtaSimulation *self,
+                         const char *user_mailbox,
+                         gboolean keep,
+                         GError **error)
 {
   g_return_val_if_fail (POCHTA_IS_SIMULATION (self) && user_mailbox != NULL, FALSE);
 
@@ -360,8 +371,12 @@ static void
 on_console_failed (PochtaConnection *connection, const char *reason, gpointer data)
 {
   PochtaSimulation *self = data;
-  pochta_sim_context_record (&self->context, pochta_connection_get_client_host (connection), "connect-failed",
-                             "console to %s: %s", pochta_connection_get_server_host (connection), reason);
+  const char *host = pochta_connection_is_outside (connection)
+                       ? pochta_connection_get_server_host (connection)
+                       : pochta_connection_get_client_host (connection);
+  pochta_sim_context_record (&self->context, host, "connect-failed", "console from %s to %s: %s",
+                             pochta_connection_get_client_host (connection),
+                             pochta_connection_get_server_host (connection), reason);
   console_over (self, connection);
 }
 
@@ -379,13 +394,14 @@ pochta_simulation_connect (PochtaSimulation *self,
                            GError          **error)
 {
   g_return_val_if_fail (POCHTA_IS_SIMULATION (self), 0);
-  g_return_val_if_fail (from_host != NULL && to_host != NULL, 0);
+  g_return_val_if_fail (to_host != NULL, 0);
 
-  PochtaSimHost *from = require_host (self, from_host, error);
-  PochtaSimHost *to = from != NULL ? require_host (self, to_host, error) : NULL;
+  PochtaSimHost *from = from_host != NULL ? require_host (self, from_host, error) : NULL;
+  PochtaSimHost *to
+    = from != NULL || from_host == NULL ? require_host (self, to_host, error) : NULL;
   if (to == NULL)
     return 0;
-  if (!pochta_sim_host_is_up (from))
+  if (from != NULL && !pochta_sim_host_is_up (from))
     {
       g_set_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_HOST_DOWN, "%s is down",
                    from_host);
@@ -399,16 +415,18 @@ pochta_simulation_connect (PochtaSimulation *self,
     }
 
   sync_time (self);
-  PochtaProtocol protocol = port == pochta_sim_host_get_description (to)->pop3_port ? POCHTA_PROTOCOL_POP3
-                                                                                    : POCHTA_PROTOCOL_SMTP;
+  PochtaProtocol protocol = port == pochta_sim_host_get_description (to)->pop3_port
+                              ? POCHTA_PROTOCOL_POP3
+                              : POCHTA_PROTOCOL_SMTP;
   PochtaConsole *console = pochta_console_new (protocol);
   PochtaConnectionOwner owner = {
     .failed = on_console_failed,
     .finished = on_console_finished,
     .user_data = self,
   };
-  PochtaConnection *connection = pochta_connection_open (&self->context, protocol, from_host, to_host, port,
-                                                         console, &pochta_console_session_class, &owner);
+  PochtaConnection *connection
+    = pochta_connection_open (&self->context, protocol, from_host, to_host, port, console,
+                              &pochta_console_session_class, &owner);
   guint handle = pochta_connection_get_handle (connection);
   g_hash_table_insert (self->consoles, GUINT_TO_POINTER (handle), console);
   changed (self);
@@ -442,7 +460,8 @@ pochta_simulation_send_line (PochtaSimulation *self, guint handle, const char *l
     }
   sync_time (self);
   pochta_console_type_line (console, line, strlen (line));
-  pochta_connection_client_ready (g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle)));
+  pochta_connection_client_ready (
+    g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle)));
   changed (self);
   return TRUE;
 }
@@ -457,7 +476,8 @@ pochta_simulation_close (PochtaSimulation *self, guint handle, GError **error)
     return FALSE;
   sync_time (self);
   pochta_console_hang_up (console);
-  pochta_connection_client_ready (g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle)));
+  pochta_connection_client_ready (
+    g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle)));
   changed (self);
   return TRUE;
 }
@@ -474,7 +494,8 @@ pochta_simulation_connection_get_transcript_id (PochtaSimulation *self, guint ha
 {
   g_return_val_if_fail (POCHTA_IS_SIMULATION (self), 0);
 
-  PochtaConnection *connection = g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle));
+  PochtaConnection *connection
+    = g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle));
   return connection != NULL ? pochta_connection_get_transcript_id (connection) : 0;
 }
 
@@ -530,18 +551,23 @@ set_host_down (PochtaSimulation *self, PochtaSimHost *host, gboolean down)
     return;
   g_autoptr (GPtrArray) connections = connections_in_order (self);
   for (guint i = 0; i < connections->len; i++)
-    if (pochta_connection_involves (g_ptr_array_index (connections, i), pochta_sim_host_get_name (host)))
+    if (pochta_connection_involves (g_ptr_array_index (connections, i),
+                                    pochta_sim_host_get_name (host)))
       pochta_connection_break (g_ptr_array_index (connections, i), "the host went down");
 }
 
 static gboolean
-set_link_fault (PochtaSimulation *self, PochtaFaultKind kind, const char *link, gboolean on, guint64 factor,
+set_link_fault (PochtaSimulation *self,
+                PochtaFaultKind kind,
+                const char *link,
+                gboolean on,
+                guint64 factor,
                 GError **error)
 {
   if (!pochta_link_map_has_link (self->context.links, link))
     {
-      g_set_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_LINK, "no link %s on the network",
-                   link);
+      g_set_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_LINK,
+                   "no link %s on the network", link);
       return FALSE;
     }
   if (kind == POCHTA_FAULT_LINK_DOWN)
@@ -564,7 +590,8 @@ set_mailbox_full (PochtaSimulation *self, const char *mailbox, gboolean on, GErr
                    "no user %s on the network", mailbox);
       return FALSE;
     }
-  pochta_sim_host_set_mailbox_full (pochta_sim_context_find_host (&self->context, user->host), user->login, on);
+  pochta_sim_host_set_mailbox_full (pochta_sim_context_find_host (&self->context, user->host),
+                                    user->login, on);
   return TRUE;
 }
 
@@ -629,8 +656,8 @@ pochta_simulation_set_fault (PochtaSimulation *self,
       g_autofree char *text = g_strdup_printf ("fault %s %s %s", pochta_fault_kind_to_string (kind),
                                                on ? "on" : "off", target);
       gint64 now = pochta_scheduler_get_time (self->context.scheduler);
-      pochta_sim_context_item_added (&self->context,
-                                     pochta_transcript_add_note (self->context.transcript, now, text));
+      pochta_sim_context_item_added (
+        &self->context, pochta_transcript_add_note (self->context.transcript, now, text));
     }
   changed (self);
   return ok;
@@ -720,7 +747,8 @@ pochta_simulation_dup_mailbox (PochtaSimulation *self, const char *user_mailbox,
                    "no user %s on the network", user_mailbox);
       return NULL;
     }
-  PochtaMailStore *store = pochta_sim_host_get_store (pochta_sim_context_find_host (&self->context, user->host));
+  PochtaMailStore *store
+    = pochta_sim_host_get_store (pochta_sim_context_find_host (&self->context, user->host));
   g_autoptr (GPtrArray) contents = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   if (!pochta_mail_store_has_mailbox (store, user->login))
     return g_steal_pointer (&contents);

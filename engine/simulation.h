@@ -117,8 +117,11 @@ gboolean pochta_simulation_fetch (PochtaSimulation *self,
                                   GError          **error);
 
 /* A manual connection (a console, as telnet) from from_host to
- * to_host:port.  Returns its handle, or 0 with error.  Whether it came
- * about shows in the transcript and in pochta_simulation_connection_is_open. */
+ * to_host:port.  from_host NULL: from outside the network, as a real
+ * client on the loopback bridge (shown as 127.0.0.1, no latency; relaying
+ * is refused to it, constr-org.md).  Returns its handle, or 0 with
+ * error.  Whether it came about shows in the transcript and in
+ * pochta_simulation_connection_is_open (). */
 guint pochta_simulation_connect (PochtaSimulation *self,
                                  const char       *from_host,
                                  const char       *to_host,
@@ -168,7 +171,8 @@ gboolean pochta_simulation_peek_next_time (PochtaSimulation *self, gint64 *out_t
 PochtaHostState pochta_simulation_get_host_state (PochtaSimulation *self, const char *host);
 /* The messages now in a user's mailbox on its host, oldest first: an
  * array of GBytes (Return-Path: first). */
-GPtrArray *pochta_simulation_dup_mailbox (PochtaSimulation *self, const char *user_mailbox, GError **error);
+GPtrArray *
+pochta_simulation_dup_mailbox (PochtaSimulation *self, const char *user_mailbox, GError **error);
 /* What the user's agent retrieved so far, in order: an array of GBytes. */
 GPtrArray *pochta_simulation_dup_fetched (PochtaSimulation *self, const char *user_mailbox);
 /* host's queue, in order of arrival: borrowed PochtaMtaEntry* valid

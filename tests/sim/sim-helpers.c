@@ -11,8 +11,8 @@ PochtaSimulation *
 sim_new_constr_org (guint32 seed)
 {
   g_autoptr (GError) error = NULL;
-  PochtaSimulation *simulation = pochta_simulation_new_builtin ("constr-org", seed, POCHTA_SIMULATION_DEFAULT_START,
-                                                                SIM_UTC_OFFSET, &error);
+  PochtaSimulation *simulation = pochta_simulation_new_builtin (
+    "constr-org", seed, POCHTA_SIMULATION_DEFAULT_START, SIM_UTC_OFFSET, &error);
   g_assert_no_error (error);
   return simulation;
 }
@@ -21,7 +21,8 @@ PochtaSimulation *
 sim_new_from_text (const char *network_text, guint32 seed)
 {
   g_autoptr (GError) error = NULL;
-  PochtaNetwork *network = pochta_network_load_data (network_text, strlen (network_text), "test.network", &error);
+  PochtaNetwork *network
+    = pochta_network_load_data (network_text, strlen (network_text), "test.network", &error);
   g_assert_no_error (error);
   return pochta_simulation_new (network, seed, POCHTA_SIMULATION_DEFAULT_START, SIM_UTC_OFFSET);
 }
@@ -34,21 +35,23 @@ sim_dump_transcript (PochtaTranscript *transcript)
   for (guint id = 1; id <= pochta_transcript_get_n_connections (transcript); id++)
     {
       const PochtaTranscriptConnection *c = pochta_transcript_get_connection (transcript, id);
-      g_string_append_printf (out, "connection %u %s %s[%s]:%u -> %s[%s]:%u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
-                              c->id, pochta_protocol_to_string (c->protocol), c->client_host, c->client_address,
-                              c->client_port, c->server_host, c->server_address, c->server_port, c->open_time,
-                              c->close_time);
+      g_string_append_printf (
+        out, "connection %u %s %s[%s]:%u -> %s[%s]:%u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+        c->id, pochta_protocol_to_string (c->protocol), c->client_host, c->client_address,
+        c->client_port, c->server_host, c->server_address, c->server_port, c->open_time,
+        c->close_time);
     }
   for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
     {
       const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
       g_autofree char *text = g_strescape (item->text != NULL ? item->text : "", NULL);
-      g_string_append_printf (out, "%u %" G_GINT64_FORMAT " %u %d %u %s %s %s>%s %s %s: %s\n", item->index,
-                              item->time, item->connection, item->direction, item->code,
-                              item->status != NULL ? item->status : "-", item->verb != NULL ? item->verb : "-",
-                              item->state_before != NULL ? item->state_before : "-",
-                              item->state_after != NULL ? item->state_after : "-",
-                              item->host != NULL ? item->host : "-", item->event != NULL ? item->event : "-", text);
+      g_string_append_printf (
+        out, "%u %" G_GINT64_FORMAT " %u %d %u %s %s %s>%s %s %s: %s\n", item->index, item->time,
+        item->connection, item->direction, item->code, item->status != NULL ? item->status : "-",
+        item->verb != NULL ? item->verb : "-",
+        item->state_before != NULL ? item->state_before : "-",
+        item->state_after != NULL ? item->state_after : "-", item->host != NULL ? item->host : "-",
+        item->event != NULL ? item->event : "-", text);
     }
   return g_string_free (out, FALSE);
 }
@@ -105,8 +108,8 @@ sim_line_time (PochtaTranscript *transcript, guint connection, const char *line)
   for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
     {
       const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
-      if (item->kind == POCHTA_ITEM_LINE && item->connection == connection && item->length == strlen (line)
-          && memcmp (item->text, line, item->length) == 0)
+      if (item->kind == POCHTA_ITEM_LINE && item->connection == connection
+          && item->length == strlen (line) && memcmp (item->text, line, item->length) == 0)
         return item->time;
     }
   return -1;
@@ -159,13 +162,15 @@ sim_assert_template_real (const char *file, int line, const char *actual, const 
         }
     }
   g_string_append (pattern, "$");
-  gboolean matches = actual != NULL && g_regex_match_simple (pattern->str, actual, G_REGEX_DOTALL, 0);
+  gboolean matches
+    = actual != NULL && g_regex_match_simple (pattern->str, actual, G_REGEX_DOTALL, 0);
   g_string_free (pattern, TRUE);
   if (!matches)
     {
       g_test_message ("actual:\n%s", actual != NULL ? actual : "(null)");
       g_test_message ("template:\n%s", template);
-      g_assertion_message (G_LOG_DOMAIN, file, line, "sim_assert_template", "text does not match its template");
+      g_assertion_message (G_LOG_DOMAIN, file, line, "sim_assert_template",
+                           "text does not match its template");
     }
 }
 
@@ -213,9 +218,9 @@ sim_python_read_dsn (GBytes *message)
       g_test_skip ("python3 is not installed");
       return NULL;
     }
-  g_autoptr (GSubprocess) process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                                      &error, python, script, NULL);
+  g_autoptr (GSubprocess) process = g_subprocess_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    &error, python, script, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate (process, message, NULL, &out, &err, &error);
   g_assert_no_error (error);

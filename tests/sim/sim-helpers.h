@@ -35,7 +35,8 @@ gint64 sim_line_time (PochtaTranscript *transcript, guint connection, const char
  * literal. */
 #define sim_assert_template(actual, template) \
   sim_assert_template_real (__FILE__, __LINE__, (actual), (template))
-void sim_assert_template_real (const char *file, int line, const char *actual, const char *template);
+void
+sim_assert_template_real (const char *file, int line, const char *actual, const char *template);
 
 /* The messages in a user's mailbox; asserts there are n. */
 GPtrArray *sim_mailbox (PochtaSimulation *simulation, const char *mailbox, guint n);

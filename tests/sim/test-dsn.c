@@ -48,7 +48,8 @@ static const char original[] =
 static GBytes *
 build (PochtaDsnRet ret)
 {
-  g_autoptr (PochtaGenerator) generator = pochta_generator_new (1, POCHTA_SIMULATION_DEFAULT_START + 2 * G_USEC_PER_SEC);
+  g_autoptr (PochtaGenerator) generator
+    = pochta_generator_new (1, POCHTA_SIMULATION_DEFAULT_START + 2 * G_USEC_PER_SEC);
   g_autoptr (GBytes) message = g_bytes_new_static (original, sizeof original - 1);
   const PochtaDsnRecipient recipients[] = {
     {
@@ -176,7 +177,8 @@ test_full_return_and_envid (void)
   g_autoptr (GBytes) dsn = build (POCHTA_DSN_RET_FULL);
   g_autofree char *text = sim_bytes_to_string (dsn);
 
-  g_assert_nonnull (strstr (text, "\r\nOriginal-Envelope-Id: QQ314159\r\nReporting-MTA: dns; comp1.otd1.constr.org\r\n"));
+  g_assert_nonnull (strstr (
+    text, "\r\nOriginal-Envelope-Id: QQ314159\r\nReporting-MTA: dns; comp1.otd1.constr.org\r\n"));
   /* RET=FULL: the whole original, body included (RFC 3461 §4.3). */
   g_assert_nonnull (strstr (text, "Content-Type: message/rfc822\r\n\r\nReceived: from comp1"));
   g_assert_nonnull (strstr (text, "Subject: Test\r\n\r\nHello!\r\n\r\n--="));

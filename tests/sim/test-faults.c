@@ -16,7 +16,11 @@
 #define MINUTES(n) ((gint64) (n) * G_TIME_SPAN_MINUTE)
 
 static void
-set_fault (PochtaSimulation *simulation, PochtaFaultKind kind, const char *target, gboolean on, guint64 parameter)
+set_fault (PochtaSimulation *simulation,
+           PochtaFaultKind kind,
+           const char *target,
+           gboolean on,
+           guint64 parameter)
 {
   g_autoptr (GError) error = NULL;
   pochta_simulation_set_fault (simulation, kind, target, on, parameter, &error);
@@ -46,7 +50,8 @@ test_host_down_retry_then_success (void)
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
 
   set_fault (simulation, POCHTA_FAULT_HOST_DOWN, COMP3, TRUE, 0);
-  g_assert_cmpint (pochta_simulation_get_host_state (simulation, COMP3), ==, POCHTA_HOST_STATE_DOWN);
+  g_assert_cmpint (pochta_simulation_get_host_state (simulation, COMP3), ==,
+                   POCHTA_HOST_STATE_DOWN);
   submit (simulation, IVANOV, (const char *const[]) { PETROV, NULL });
   pochta_simulation_advance (simulation, MINUTES (20));
 
@@ -55,7 +60,8 @@ test_host_down_retry_then_success (void)
   g_autofree char *failed = sim_mta_events (transcript, COMP1, "connect-failed");
   sim_assert_template (failed, "{ID}: connect to comp3.otd2.constr.org: Connection timed out\n");
   g_autofree char *deferred = sim_mta_events (transcript, COMP1, "deferred");
-  sim_assert_template (deferred, "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 10:50:00 +0400\n");
+  sim_assert_template (
+    deferred, "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 10:50:00 +0400\n");
   g_autoptr (GPtrArray) queue = pochta_simulation_dup_queue (simulation, COMP1, NULL);
   g_assert_cmpuint (queue->len, ==, 1);
   const PochtaMtaEntry *entry = g_ptr_array_index (queue, 0);
@@ -69,8 +75,9 @@ test_host_down_retry_then_success (void)
   g_autoptr (GPtrArray) petrov = sim_mailbox (simulation, PETROV, 1);
   g_autoptr (GArray) hops = sim_find_connections (transcript, COMP1, COMP3);
   g_assert_cmpuint (hops->len, ==, 1);
-  g_assert_cmpint (pochta_transcript_get_connection (transcript, g_array_index (hops, guint, 0))->open_time, ==,
-                   POCHTA_SIMULATION_DEFAULT_START + MINUTES (35) + 41000);
+  g_assert_cmpint (
+    pochta_transcript_get_connection (transcript, g_array_index (hops, guint, 0))->open_time, ==,
+    POCHTA_SIMULATION_DEFAULT_START + MINUTES (35) + 41000);
   g_autoptr (GPtrArray) empty = pochta_simulation_dup_queue (simulation, COMP1, NULL);
   g_assert_cmpuint (empty->len, ==, 0);
 }
@@ -91,10 +98,10 @@ test_host_down_retry_then_bounce (void)
 
   /* Tries at 0, 35, 100 and 180 minutes, each failing 5 minutes later. */
   g_autofree char *deferred = sim_mta_events (transcript, COMP1, "deferred");
-  sim_assert_template (deferred,
-                       "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 10:50:00 +0400\n"
-                       "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 11:55:00 +0400\n"
-                       "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 13:15:00 +0400\n");
+  sim_assert_template (
+    deferred, "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 10:50:00 +0400\n"
+              "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 11:55:00 +0400\n"
+              "{ID}: 1 recipient(s) still queued, next attempt Tue, 14 May 2002 13:15:00 +0400\n");
   g_autofree char *expired = sim_mta_events (transcript, COMP1, "expired");
   sim_assert_template (expired, "{ID}: given up after 4 attempt(s)\n");
   g_assert_cmpint (elapsed (simulation), ==, MINUTES (185));
@@ -102,8 +109,9 @@ test_host_down_retry_then_bounce (void)
   g_autoptr (GPtrArray) ivanov = sim_mailbox (simulation, IVANOV, 1);
   g_autofree char *summary = sim_python_read_dsn (g_ptr_array_index (ivanov, 0));
   if (summary != NULL)
-    g_assert_nonnull (strstr (summary, "recipient: rfc822; Petrov@comp3.otd2.constr.org | failed | 5.4.7 | None | "
-                                       "X-Pochta; connect to comp3.otd2.constr.org: Connection timed out\n"));
+    g_assert_nonnull (
+      strstr (summary, "recipient: rfc822; Petrov@comp3.otd2.constr.org | failed | 5.4.7 | None | "
+                       "X-Pochta; connect to comp3.otd2.constr.org: Connection timed out\n"));
   sim_assert_mailbox_size (simulation, PETROV, 0);
 }
 
@@ -128,15 +136,16 @@ test_host_down_cuts_connections (void)
   g_assert_cmpint (pochta_transcript_get_connection (transcript, id)->close_time, ==,
                    pochta_simulation_get_time (simulation));
   g_autofree char *lost = sim_mta_events (transcript, COMP1, "connection-lost");
-  g_assert_cmpstr (lost, ==, "comp1.otd1.constr.org:49152 -> comp3.otd2.constr.org:25: the host went down; "
-                             "bytes in flight are lost\n");
+  g_assert_cmpstr (lost, ==,
+                   "comp1.otd1.constr.org:49152 -> comp3.otd2.constr.org:25: the host went down; "
+                   "bytes in flight are lost\n");
   g_assert_false (pochta_simulation_send_line (simulation, console, "NOOP", &error));
   g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_NO_CONNECTION);
   g_clear_error (&error);
 
   /* A down host's users cannot use it; connections to it time out. */
-  g_assert_false (pochta_simulation_submit (simulation, PETROV, (const char *const[]) { IVANOV, NULL }, "x", "y",
-                                            &error));
+  g_assert_false (pochta_simulation_submit (
+    simulation, PETROV, (const char *const[]){ IVANOV, NULL }, "x", "y", &error));
   g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_HOST_DOWN);
   g_clear_error (&error);
   g_assert_false (pochta_simulation_fetch (simulation, PETROV, TRUE, &error));
@@ -149,7 +158,9 @@ test_host_down_cuts_connections (void)
   g_assert_false (pochta_simulation_connection_is_open (simulation, unanswered));
   g_assert_cmpint (pochta_simulation_get_time (simulation) - start, ==, MINUTES (5));
   g_autofree char *failed = sim_mta_events (transcript, COMP1, "connect-failed");
-  g_assert_cmpstr (failed, ==, "console to comp3.otd2.constr.org: Connection timed out\n");
+  g_assert_cmpstr (
+    failed, ==,
+    "console from comp1.otd1.constr.org to comp3.otd2.constr.org: Connection timed out\n");
 }
 
 /* The backbone to otd2 is down: no path, so comp1 times out; with the
@@ -162,20 +173,23 @@ test_link_down (void)
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   g_autoptr (GError) error = NULL;
 
-  guint console = pochta_simulation_connect (simulation, "comp4.otd2.constr.org", "mail.constr.org", 25, &error);
+  guint console = pochta_simulation_connect (simulation, "comp4.otd2.constr.org", "mail.constr.org",
+                                             25, &error);
   pochta_simulation_run_until_idle (simulation);
   g_assert_true (pochta_simulation_connection_is_open (simulation, console));
 
   set_fault (simulation, POCHTA_FAULT_LINK_DOWN, "otd2-backbone", TRUE, 0);
   g_assert_false (pochta_simulation_connection_is_open (simulation, console));
   g_autofree char *lost = sim_mta_events (transcript, "comp4.otd2.constr.org", "connection-lost");
-  g_assert_cmpstr (lost, ==, "comp4.otd2.constr.org:49152 -> mail.constr.org:25: no path left between the "
-                             "hosts; bytes in flight are lost\n");
+  g_assert_cmpstr (lost, ==,
+                   "comp4.otd2.constr.org:49152 -> mail.constr.org:25: no path left between the "
+                   "hosts; bytes in flight are lost\n");
 
   submit (simulation, IVANOV, (const char *const[]) { PETROV, NULL });
   pochta_simulation_advance (simulation, MINUTES (10));
   g_autofree char *failed = sim_mta_events (transcript, COMP1, "connect-failed");
-  sim_assert_template (failed, "{ID}: connect to comp3.otd2.constr.org: Connection timed out (no route to host)\n");
+  sim_assert_template (
+    failed, "{ID}: connect to comp3.otd2.constr.org: Connection timed out (no route to host)\n");
   /* Inside otd2 nothing changed. */
   submit (simulation, PETROV, (const char *const[]) { "Smirnov@comp4.otd2.constr.org", NULL });
   pochta_simulation_advance (simulation, G_TIME_SPAN_SECOND);
@@ -184,7 +198,8 @@ test_link_down (void)
   set_fault (simulation, POCHTA_FAULT_LINK_DOWN, "otd2-backbone", FALSE, 0);
   pochta_simulation_run_until_idle (simulation);
   sim_assert_mailbox_size (simulation, PETROV, 1);
-  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_LINK_DOWN, "otd9-backbone", TRUE, 0, &error));
+  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_LINK_DOWN, "otd9-backbone",
+                                               TRUE, 0, &error));
   g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_LINK);
 }
 
@@ -201,7 +216,8 @@ test_mailbox_full (void)
   submit (simulation, IVANOV, (const char *const[]) { PETROV, KUZNETSOVA, NULL });
   pochta_simulation_advance (simulation, MINUTES (1));
   g_autofree char *temporary = sim_mta_events (transcript, COMP1, "temporary-failure");
-  sim_assert_template (temporary, "{ID}: <Petrov@comp3.otd2.constr.org> to comp3.otd2.constr.org: 452 Mailbox full\n");
+  sim_assert_template (
+    temporary, "{ID}: <Petrov@comp3.otd2.constr.org> to comp3.otd2.constr.org: 452 Mailbox full\n");
   sim_assert_mailbox_size (simulation, KUZNETSOVA, 1);
   sim_assert_mailbox_size (simulation, PETROV, 0);
 
@@ -212,7 +228,8 @@ test_mailbox_full (void)
   g_autoptr (GArray) hops = sim_find_connections (transcript, COMP1, COMP3);
   g_autofree char *second = sim_connection_lines (transcript, g_array_index (hops, guint, 1));
   /* The retry names only the recipient still queued. */
-  g_assert_nonnull (strstr (second, "C: RCPT TO:<Petrov@comp3.otd2.constr.org>\nS: 250 OK\nC: DATA\n"));
+  g_assert_nonnull (
+    strstr (second, "C: RCPT TO:<Petrov@comp3.otd2.constr.org>\nS: 250 OK\nC: DATA\n"));
   g_assert_null (strstr (second, "RCPT TO:<Kuznetsova"));
 }
 
@@ -236,12 +253,14 @@ test_greylisting (void)
   g_assert_cmpuint (hops->len, ==, 2);
   g_autofree char *first = sim_connection_lines (transcript, g_array_index (hops, guint, 0));
   g_autofree char *second = sim_connection_lines (transcript, g_array_index (hops, guint, 1));
-  g_assert_nonnull (strstr (first, "C: RCPT TO:<Ivanov@comp1.otd1.constr.org>\nS: 450 Greylisted, try again later\n"
-                                   "C: RSET\nS: 250 OK\nC: QUIT\n"));
+  g_assert_nonnull (
+    strstr (first, "C: RCPT TO:<Ivanov@comp1.otd1.constr.org>\nS: 450 Greylisted, try again later\n"
+                   "C: RSET\nS: 250 OK\nC: QUIT\n"));
   g_assert_nonnull (strstr (second, "C: RCPT TO:<Ivanov@comp1.otd1.constr.org>\nS: 250 OK\n"));
-  g_assert_cmpint (pochta_transcript_get_connection (transcript, g_array_index (hops, guint, 1))->open_time
-                     - pochta_transcript_get_connection (transcript, g_array_index (hops, guint, 0))->open_time,
-                   >, MINUTES (30));
+  g_assert_cmpint (
+    pochta_transcript_get_connection (transcript, g_array_index (hops, guint, 1))->open_time
+      - pochta_transcript_get_connection (transcript, g_array_index (hops, guint, 0))->open_time,
+    >, MINUTES (30));
   sim_assert_mailbox_size (simulation, IVANOV, 2);
 }
 
@@ -287,7 +306,8 @@ test_size_limit (void)
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_SIZE_LIMIT, COMP3, TRUE, 0, &error));
+  g_assert_false (
+    pochta_simulation_set_fault (simulation, POCHTA_FAULT_SIZE_LIMIT, COMP3, TRUE, 0, &error));
   g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_INVALID);
   g_clear_error (&error);
 
@@ -301,8 +321,9 @@ test_size_limit (void)
   g_autoptr (GPtrArray) ivanov = sim_mailbox (simulation, IVANOV, 1);
   g_autofree char *summary = sim_python_read_dsn (g_ptr_array_index (ivanov, 0));
   if (summary != NULL)
-    g_assert_nonnull (strstr (summary, "recipient: rfc822; Petrov@comp3.otd2.constr.org | failed | 5.0.0 | "
-                                       "dns; comp3.otd2.constr.org | smtp; 552 "));
+    g_assert_nonnull (strstr (summary,
+                              "recipient: rfc822; Petrov@comp3.otd2.constr.org | failed | 5.0.0 | "
+                              "dns; comp3.otd2.constr.org | smtp; 552 "));
 
   set_fault (simulation, POCHTA_FAULT_SIZE_LIMIT, COMP3, FALSE, 0);
   set_fault (simulation, POCHTA_FAULT_SIZE_LIMIT, COMP1, TRUE, 100);
@@ -331,12 +352,12 @@ test_fault_names_and_targets (void)
     }
   g_assert_false (pochta_fault_kind_from_string ("meteor", NULL));
 
-  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "comp9.otd1.constr.org", TRUE, 0,
-                                               &error));
+  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN,
+                                               "comp9.otd1.constr.org", TRUE, 0, &error));
   g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_HOST);
   g_clear_error (&error);
-  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_MAILBOX_FULL, "Sidirov@comp3.otd2.constr.org",
-                                               TRUE, 0, &error));
+  g_assert_false (pochta_simulation_set_fault (simulation, POCHTA_FAULT_MAILBOX_FULL,
+                                               "Sidirov@comp3.otd2.constr.org", TRUE, 0, &error));
   g_assert_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_UNKNOWN_USER);
   g_clear_error (&error);
 

@@ -56,10 +56,12 @@ test_constr_org_latencies (void)
   for (guint i = 0; i < G_N_ELEMENTS (latencies); i++)
     {
       gint64 latency = -1;
-      g_assert_true (pochta_link_map_get_latency (map, latencies[i].from, latencies[i].to, &latency));
+      g_assert_true (
+        pochta_link_map_get_latency (map, latencies[i].from, latencies[i].to, &latency));
       g_assert_cmpint (latency, ==, latencies[i].latency);
     }
-  g_assert_false (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "nowhere.example", NULL));
+  g_assert_false (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "nowhere.example", NULL));
   g_assert_true (pochta_link_map_has_link (map, "otd2-backbone"));
   g_assert_false (pochta_link_map_has_link (map, "otd3-backbone"));
 }
@@ -73,16 +75,21 @@ test_link_down (void)
 
   pochta_link_map_set_down (map, "otd2-backbone", TRUE);
   g_assert_true (pochta_link_map_is_down (map, "otd2-backbone"));
-  g_assert_false (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", NULL));
-  g_assert_false (pochta_link_map_get_latency (map, "mail.constr.org", "comp4.otd2.constr.org", NULL));
+  g_assert_false (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", NULL));
+  g_assert_false (
+    pochta_link_map_get_latency (map, "mail.constr.org", "comp4.otd2.constr.org", NULL));
   /* Inside the department nothing changed. */
-  g_assert_true (pochta_link_map_get_latency (map, "comp3.otd2.constr.org", "comp4.otd2.constr.org", &latency));
+  g_assert_true (
+    pochta_link_map_get_latency (map, "comp3.otd2.constr.org", "comp4.otd2.constr.org", &latency));
   g_assert_cmpint (latency, ==, 1000);
-  g_assert_true (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "mail.constr.org", &latency));
+  g_assert_true (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "mail.constr.org", &latency));
   g_assert_cmpint (latency, ==, 20500);
 
   pochta_link_map_set_down (map, "otd2-backbone", FALSE);
-  g_assert_true (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", &latency));
+  g_assert_true (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", &latency));
   g_assert_cmpint (latency, ==, 41000);
 }
 
@@ -95,15 +102,18 @@ test_slowdown (void)
 
   pochta_link_map_set_slowdown (map, "otd1-backbone", 10);
   g_assert_cmpuint (pochta_link_map_get_slowdown (map, "otd1-backbone"), ==, 10);
-  g_assert_true (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", &latency));
+  g_assert_true (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", &latency));
   g_assert_cmpint (latency, ==, 500 + 200000 + 20000 + 500);
   /* A slow LAN slows both of its halves. */
   pochta_link_map_set_slowdown (map, "otd1-lan", 3);
-  g_assert_true (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp2.otd1.constr.org", &latency));
+  g_assert_true (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp2.otd1.constr.org", &latency));
   g_assert_cmpint (latency, ==, 3000);
   pochta_link_map_set_slowdown (map, "otd1-backbone", 1);
   pochta_link_map_set_slowdown (map, "otd1-lan", 1);
-  g_assert_true (pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", &latency));
+  g_assert_true (
+    pochta_link_map_get_latency (map, "comp1.otd1.constr.org", "comp3.otd2.constr.org", &latency));
   g_assert_cmpint (latency, ==, 41000);
 }
 
@@ -120,7 +130,8 @@ test_other_path (void)
     "[Link bc]\nKind=point-to-point\nMembers=b.ring.test;c.ring.test\nLatency=5\n"
     "[Link ac]\nKind=point-to-point\nMembers=a.ring.test;c.ring.test\nLatency=30\n";
   g_autoptr (GError) error = NULL;
-  g_autoptr (PochtaNetwork) network = pochta_network_load_data (text, sizeof text - 1, "ring", &error);
+  g_autoptr (PochtaNetwork) network
+    = pochta_network_load_data (text, sizeof text - 1, "ring", &error);
   g_assert_no_error (error);
   g_autoptr (PochtaLinkMap) map = pochta_link_map_new (network);
   gint64 latency = -1;

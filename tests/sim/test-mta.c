@@ -33,17 +33,19 @@ driver_start (PochtaMta *mta, PochtaMtaAttempt *attempt, gpointer data)
   g_autofree char *exchangers = g_strjoinv (",", attempt->exchangers);
   gint64 now = pochta_scheduler_get_time (fixture->scheduler);
 
-  g_string_append_printf (fixture->log, "start +%" G_GINT64_FORMAT "min %s", (now - T0) / G_TIME_SPAN_MINUTE,
-                          exchangers);
+  g_string_append_printf (fixture->log, "start +%" G_GINT64_FORMAT "min %s",
+                          (now - T0) / G_TIME_SPAN_MINUTE, exchangers);
   for (guint i = 0; i < attempt->recipients->len; i++)
-    g_string_append_printf (fixture->log, " <%s>",
-                            ((PochtaMtaRecipient *) g_ptr_array_index (attempt->recipients, i))->mailbox);
+    g_string_append_printf (
+      fixture->log, " <%s>",
+      ((PochtaMtaRecipient *) g_ptr_array_index (attempt->recipients, i))->mailbox);
   g_string_append_c (fixture->log, '\n');
   g_ptr_array_add (fixture->attempts, attempt);
 }
 
 static void
-driver_inject (PochtaMta *mta, const char *reverse_path, const char *recipient, GBytes *message, gpointer data)
+driver_inject (
+  PochtaMta *mta, const char *reverse_path, const char *recipient, GBytes *message, gpointer data)
 {
   Fixture *fixture = data;
   g_assert_cmpstr (reverse_path, ==, "");
@@ -78,7 +80,8 @@ new_mta (Fixture *fixture, const char *hostname)
   PochtaMtaConfig config;
   pochta_mta_config_init_defaults (&config);
   config.give_up = MINUTES (300);
-  return pochta_mta_new (hostname, fixture->network, fixture->scheduler, fixture->generator, &config, &driver);
+  return pochta_mta_new (hostname, fixture->network, fixture->scheduler, fixture->generator,
+                         &config, &driver);
 }
 
 static void
@@ -113,10 +116,14 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
   g_string_free (fixture->events, TRUE);
 }
 
-static const char letter[] = "From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\r\nSubject: Test\r\n\r\nHello!\r\n";
+static const char letter[]
+  = "From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\r\nSubject: Test\r\n\r\nHello!\r\n";
 
 static PochtaMtaEntry *
-enqueue (Fixture *fixture, const char *reverse_path, const char *const *recipients, PochtaDsnNotify notify)
+enqueue (Fixture *fixture,
+         const char *reverse_path,
+         const char *const *recipients,
+         PochtaDsnNotify notify)
 {
   g_autoptr (GBytes) message = g_bytes_new_static (letter, sizeof letter - 1);
   PochtaMtaEntry *entry = pochta_mta_entry_new (reverse_path, message);
@@ -220,12 +227,14 @@ test_retry_then_expire (Fixture *fixture, gconstpointer data)
                    "start +300min comp3.otd2.constr.org <Petrov@comp3.otd2.constr.org>\n");
   g_assert_cmpuint (pochta_mta_get_queue_length (fixture->mta), ==, 0);
   g_assert_cmpstr (fixture->bounce_to->str, ==, "<Ivanov@comp1.otd1.constr.org>\n");
-  g_assert_cmpstr (fixture->events->str, ==, "queued\ndeferred\ndeferred\ndeferred\ndeferred\nexpired\nbounced\ndone\n");
+  g_assert_cmpstr (fixture->events->str, ==,
+                   "queued\ndeferred\ndeferred\ndeferred\ndeferred\nexpired\nbounced\ndone\n");
 
   g_autofree char *summary = sim_python_read_dsn (g_ptr_array_index (fixture->bounces, 0));
   if (summary != NULL)
-    g_assert_nonnull (strstr (summary, "recipient: rfc822; Petrov@comp3.otd2.constr.org | failed | 5.4.7 | "
-                                       "dns; comp3.otd2.constr.org | smtp; 450 4.7.1 Greylisted, try again later\n"));
+    g_assert_nonnull (strstr (
+      summary, "recipient: rfc822; Petrov@comp3.otd2.constr.org | failed | 5.4.7 | "
+               "dns; comp3.otd2.constr.org | smtp; 450 4.7.1 Greylisted, try again later\n"));
   g_assert_false (pochta_scheduler_step (fixture->scheduler));
 }
 
@@ -238,11 +247,11 @@ test_partial_failure (Fixture *fixture, gconstpointer data)
   static const char *const first_texts[] = { "OK", "No such user here", "Mailbox full" };
   static const guint second_codes[] = { 250 };
   static const char *const second_texts[] = { "OK" };
-  PochtaMtaEntry *entry = enqueue (fixture, "Ivanov@comp1.otd1.constr.org",
-                                   (const char *const[]) { "Petrov@comp3.otd2.constr.org",
-                                                           "Sidirov@comp3.otd2.constr.org",
-                                                           "Kuznetsova@comp3.otd2.constr.org", NULL },
-                                   POCHTA_DSN_NOTIFY_DEFAULT);
+  PochtaMtaEntry *entry = enqueue (
+    fixture, "Ivanov@comp1.otd1.constr.org",
+    (const char *const[]){ "Petrov@comp3.otd2.constr.org", "Sidirov@comp3.otd2.constr.org",
+                           "Kuznetsova@comp3.otd2.constr.org", NULL },
+    POCHTA_DSN_NOTIFY_DEFAULT);
 
   answer (fixture, next_attempt (fixture), first_codes, first_texts);
   const PochtaMtaRecipient *petrov = g_ptr_array_index (entry->recipients, 0);
@@ -259,10 +268,11 @@ test_partial_failure (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (fixture->bounces->len, ==, 1);
   g_autofree char *summary = sim_python_read_dsn (g_ptr_array_index (fixture->bounces, 0));
   if (summary != NULL)
-    g_assert_nonnull (strstr (summary, "reporting-mta: dns; comp1.otd1.constr.org\n"
-                                       "recipient: rfc822; Sidirov@comp3.otd2.constr.org | failed | 5.0.0 | "
-                                       "dns; comp3.otd2.constr.org | smtp; 550 No such user here\n"
-                                       "original-subject: Test\n"));
+    g_assert_nonnull (strstr (summary,
+                              "reporting-mta: dns; comp1.otd1.constr.org\n"
+                              "recipient: rfc822; Sidirov@comp3.otd2.constr.org | failed | 5.0.0 | "
+                              "dns; comp3.otd2.constr.org | smtp; 550 No such user here\n"
+                              "original-subject: Test\n"));
 
   /* Only the one still queued is tried again. */
   answer (fixture, next_attempt (fixture), second_codes, second_texts);
@@ -311,7 +321,8 @@ test_no_bounce_to_null_sender (Fixture *fixture, gconstpointer data)
   static const guint codes[] = { 550 };
   static const char *const texts[] = { "5.1.1 No such user here" };
 
-  enqueue (fixture, "", (const char *const[]) { "Nobody@comp3.otd2.constr.org", NULL }, POCHTA_DSN_NOTIFY_DEFAULT);
+  enqueue (fixture, "", (const char *const[]){ "Nobody@comp3.otd2.constr.org", NULL },
+           POCHTA_DSN_NOTIFY_DEFAULT);
   answer (fixture, next_attempt (fixture), codes, texts);
   g_assert_cmpuint (fixture->bounces->len, ==, 0);
   g_assert_cmpstr (fixture->events->str, ==, "queued\nnot-bounced\ndone\n");
@@ -325,15 +336,16 @@ test_notify (Fixture *fixture, gconstpointer data)
   static const guint codes[] = { 550 };
   static const char *const texts[] = { "No such user here" };
 
-  enqueue (fixture, "Ivanov@comp1.otd1.constr.org", (const char *const[]) { "a@comp3.otd2.constr.org", NULL },
-           POCHTA_DSN_NOTIFY_NEVER);
+  enqueue (fixture, "Ivanov@comp1.otd1.constr.org",
+           (const char *const[]){ "a@comp3.otd2.constr.org", NULL }, POCHTA_DSN_NOTIFY_NEVER);
   answer (fixture, next_attempt (fixture), codes, texts);
-  enqueue (fixture, "Ivanov@comp1.otd1.constr.org", (const char *const[]) { "b@comp3.otd2.constr.org", NULL },
+  enqueue (fixture, "Ivanov@comp1.otd1.constr.org",
+           (const char *const[]){ "b@comp3.otd2.constr.org", NULL },
            POCHTA_DSN_NOTIFY_SUCCESS | POCHTA_DSN_NOTIFY_DELAY);
   answer (fixture, next_attempt (fixture), codes, texts);
   g_assert_cmpuint (fixture->bounces->len, ==, 0);
-  enqueue (fixture, "Ivanov@comp1.otd1.constr.org", (const char *const[]) { "c@comp3.otd2.constr.org", NULL },
-           POCHTA_DSN_NOTIFY_FAILURE);
+  enqueue (fixture, "Ivanov@comp1.otd1.constr.org",
+           (const char *const[]){ "c@comp3.otd2.constr.org", NULL }, POCHTA_DSN_NOTIFY_FAILURE);
   answer (fixture, next_attempt (fixture), codes, texts);
   g_assert_cmpuint (fixture->bounces->len, ==, 1);
 }
@@ -349,7 +361,8 @@ test_unreachable_and_lost (Fixture *fixture, gconstpointer data)
   const PochtaMtaRecipient *petrov = g_ptr_array_index (entry->recipients, 0);
 
   PochtaMtaAttempt *attempt = next_attempt (fixture);
-  pochta_mta_attempt_set_unreachable (attempt, "connect to comp3.otd2.constr.org: Connection timed out");
+  pochta_mta_attempt_set_unreachable (attempt,
+                                      "connect to comp3.otd2.constr.org: Connection timed out");
   pochta_mta_attempt_finish (fixture->mta, attempt);
   g_assert_cmpint (petrov->state, ==, POCHTA_MTA_RECIPIENT_QUEUED);
   g_assert_cmpstr (petrov->status, ==, "4.4.1");
@@ -368,7 +381,8 @@ test_unreachable_and_lost (Fixture *fixture, gconstpointer data)
 static void
 test_flush (Fixture *fixture, gconstpointer data)
 {
-  enqueue (fixture, "a@b.example", (const char *const[]) { "Petrov@constr.org", NULL }, POCHTA_DSN_NOTIFY_DEFAULT);
+  enqueue (fixture, "a@b.example", (const char *const[]){ "Petrov@constr.org", NULL },
+           POCHTA_DSN_NOTIFY_DEFAULT);
   enqueue (fixture, "a@b.example", (const char *const[]) { "Petrov@comp3.otd2.constr.org", NULL },
            POCHTA_DSN_NOTIFY_DEFAULT);
   PochtaMtaAttempt *first = next_attempt (fixture);
@@ -398,7 +412,8 @@ static void
 test_host_down (Fixture *fixture, gconstpointer data)
 {
   fixture->up = FALSE;
-  enqueue (fixture, "Ivanov@comp1.otd1.constr.org", (const char *const[]) { "Petrov@comp3.otd2.constr.org", NULL },
+  enqueue (fixture, "Ivanov@comp1.otd1.constr.org",
+           (const char *const[]){ "Petrov@comp3.otd2.constr.org", NULL },
            POCHTA_DSN_NOTIFY_DEFAULT);
   g_assert_true (pochta_scheduler_step (fixture->scheduler));
   g_assert_cmpuint (fixture->attempts->len, ==, 0);
@@ -408,7 +423,8 @@ test_host_down (Fixture *fixture, gconstpointer data)
   fixture->up = TRUE;
   pochta_mta_run_due (fixture->mta);
   pochta_mta_attempt_finish (fixture->mta, next_attempt (fixture));
-  g_assert_cmpstr (fixture->log->str, ==, "start +45min comp3.otd2.constr.org <Petrov@comp3.otd2.constr.org>\n");
+  g_assert_cmpstr (fixture->log->str, ==,
+                   "start +45min comp3.otd2.constr.org <Petrov@comp3.otd2.constr.org>\n");
 }
 
 static void
@@ -428,7 +444,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) g_test_add ("/sim/mta/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func)                                                                            \
+  g_test_add ("/sim/mta/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("route", test_route);
   ADD ("retry-then-expire", test_retry_then_expire);
   ADD ("partial-failure", test_partial_failure);

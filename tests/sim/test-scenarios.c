@@ -33,7 +33,10 @@ only_connection (PochtaTranscript *transcript, const char *client, const char *s
 
 /* RFC 2195 §2: the response is "user hex(HMAC-MD5(secret, challenge))". */
 static void
-assert_cram_md5 (PochtaTranscript *transcript, guint connection, const char *login, const char *secret)
+assert_cram_md5 (PochtaTranscript *transcript,
+                 guint connection,
+                 const char *login,
+                 const char *secret)
 {
   g_autofree char *challenge = NULL;
   g_autofree char *response = NULL;
@@ -58,8 +61,8 @@ assert_cram_md5 (PochtaTranscript *transcript, guint connection, const char *log
       break;
     }
   g_assert_nonnull (challenge);
-  g_autofree char *digest = g_compute_hmac_for_string (G_CHECKSUM_MD5, (const guchar *) secret, strlen (secret),
-                                                       challenge, -1);
+  g_autofree char *digest = g_compute_hmac_for_string (G_CHECKSUM_MD5, (const guchar *) secret,
+                                                       strlen (secret), challenge, -1);
   g_autofree char *expected = g_strdup_printf ("%s %s", login, digest);
   g_assert_cmpstr (response, ==, expected);
 }
@@ -74,106 +77,110 @@ test_thesis_letter (void)
   g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (1);
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
 
-  submit (simulation, IVANOV, (const char *const[]) { PETROV, KUZNETSOVA, "Sidirov@comp3.otd2.constr.org", NULL },
+  submit (simulation, IVANOV,
+          (const char *const[]){ PETROV, KUZNETSOVA, "Sidirov@comp3.otd2.constr.org", NULL },
           "Test");
   pochta_simulation_run_until_idle (simulation);
 
-  g_autofree char *submission = sim_connection_lines (transcript, only_connection (transcript, "comp1.otd1.constr.org",
-                                                                                 "comp1.otd1.constr.org"));
+  g_autofree char *submission = sim_connection_lines (
+    transcript, only_connection (transcript, "comp1.otd1.constr.org", "comp1.otd1.constr.org"));
   sim_assert_template (submission,
-    "S: 220 comp1.otd1.constr.org Simple Mail Transfer Service Ready\n"
-    "C: EHLO comp1.otd1.constr.org\n"
-    "S: 500 Syntax error, command unrecognized\n"
-    "C: HELO comp1.otd1.constr.org\n"
-    "S: 250 comp1.otd1.constr.org\n"
-    "C: MAIL FROM:<Ivanov@comp1.otd1.constr.org>\n"
-    "S: 250 OK\n"
-    "C: RCPT TO:<Petrov@comp3.otd2.constr.org>\n"
-    "S: 250 OK\n"
-    "C: RCPT TO:<Kuznetsova@comp3.otd2.constr.org>\n"
-    "S: 250 OK\n"
-    "C: RCPT TO:<Sidirov@comp3.otd2.constr.org>\n"
-    "S: 250 OK\n"
-    "C: DATA\n"
-    "S: 354 Start mail input; end with <CRLF>.<CRLF>\n"
-    "C: Date: Tue, 14 May 2002 10:15:00 +0400\n"
-    "C: From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\n"
-    "C: To: Petrov@comp3.otd2.constr.org, Kuznetsova@comp3.otd2.constr.org, Sidirov@comp3.otd2.constr.org\n"
-    "C: Subject: Test\n"
-    "C: Message-ID: <{ID}@comp1.otd1.constr.org>\n"
-    "C: \n"
-    "C: Hello!\n"
-    "C: Test mail.\n"
-    "C: Ivanov\n"
-    "C: .\n"
-    "S: 250 OK\n"
-    "C: QUIT\n"
-    "S: 221 comp1.otd1.constr.org Service closing transmission channel\n");
+                       "S: 220 comp1.otd1.constr.org Simple Mail Transfer Service Ready\n"
+                       "C: EHLO comp1.otd1.constr.org\n"
+                       "S: 500 Syntax error, command unrecognized\n"
+                       "C: HELO comp1.otd1.constr.org\n"
+                       "S: 250 comp1.otd1.constr.org\n"
+                       "C: MAIL FROM:<Ivanov@comp1.otd1.constr.org>\n"
+                       "S: 250 OK\n"
+                       "C: RCPT TO:<Petrov@comp3.otd2.constr.org>\n"
+                       "S: 250 OK\n"
+                       "C: RCPT TO:<Kuznetsova@comp3.otd2.constr.org>\n"
+                       "S: 250 OK\n"
+                       "C: RCPT TO:<Sidirov@comp3.otd2.constr.org>\n"
+                       "S: 250 OK\n"
+                       "C: DATA\n"
+                       "S: 354 Start mail input; end with <CRLF>.<CRLF>\n"
+                       "C: Date: Tue, 14 May 2002 10:15:00 +0400\n"
+                       "C: From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\n"
+                       "C: To: Petrov@comp3.otd2.constr.org, Kuznetsova@comp3.otd2.constr.org, "
+                       "Sidirov@comp3.otd2.constr.org\n"
+                       "C: Subject: Test\n"
+                       "C: Message-ID: <{ID}@comp1.otd1.constr.org>\n"
+                       "C: \n"
+                       "C: Hello!\n"
+                       "C: Test mail.\n"
+                       "C: Ivanov\n"
+                       "C: .\n"
+                       "S: 250 OK\n"
+                       "C: QUIT\n"
+                       "S: 221 comp1.otd1.constr.org Service closing transmission channel\n");
 
   guint hop = only_connection (transcript, "comp1.otd1.constr.org", "comp3.otd2.constr.org");
   g_autofree char *relay = sim_connection_lines (transcript, hop);
-  sim_assert_template (relay,
-    "S: 220 comp3.otd2.constr.org Simple Mail Transfer Service Ready\n"
-    "C: EHLO comp1.otd1.constr.org\n"
-    "S: 250-comp3.otd2.constr.org says hello\n"
-    "S: 250-HELP\n"
-    "S: 250-AUTH CRAM-MD5 DIGEST-MD5\n"
-    "S: 250-SIZE 10240000\n"
-    "S: 250-ETRN\n"
-    "S: 250-TURN\n"
-    "S: 250 VRFY\n"
-    "C: AUTH CRAM-MD5\n"
-    "S: 334 {B64}\n"
-    "C: {B64}\n"
-    "S: 235 Authentication successful\n"
-    "C: MAIL FROM:<Ivanov@comp1.otd1.constr.org> SIZE=450\n"
-    "S: 250 OK\n"
-    "C: RCPT TO:<Petrov@comp3.otd2.constr.org>\n"
-    "S: 250 OK\n"
-    "C: RCPT TO:<Kuznetsova@comp3.otd2.constr.org>\n"
-    "S: 250 OK\n"
-    "C: RCPT TO:<Sidirov@comp3.otd2.constr.org>\n"
-    "S: 550 No such user here\n"
-    "C: DATA\n"
-    "S: 354 Start mail input; end with <CRLF>.<CRLF>\n"
-    "C: Received: from comp1.otd1.constr.org (comp1.otd1.constr.org [192.0.2.11])\n"
-    "C: \tby comp1.otd1.constr.org with SMTP id {ID};\n"
-    "C: \tTue, 14 May 2002 10:15:00 +0400\n"
-    "C: Date: Tue, 14 May 2002 10:15:00 +0400\n"
-    "C: From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\n"
-    "C: To: Petrov@comp3.otd2.constr.org, Kuznetsova@comp3.otd2.constr.org, Sidirov@comp3.otd2.constr.org\n"
-    "C: Subject: Test\n"
-    "C: Message-ID: <{ID}@comp1.otd1.constr.org>\n"
-    "C: \n"
-    "C: Hello!\n"
-    "C: Test mail.\n"
-    "C: Ivanov\n"
-    "C: .\n"
-    "S: 250 OK\n"
-    "C: QUIT\n"
-    "S: 221 comp3.otd2.constr.org Service closing transmission channel\n");
+  sim_assert_template (
+    relay, "S: 220 comp3.otd2.constr.org Simple Mail Transfer Service Ready\n"
+           "C: EHLO comp1.otd1.constr.org\n"
+           "S: 250-comp3.otd2.constr.org says hello\n"
+           "S: 250-HELP\n"
+           "S: 250-AUTH CRAM-MD5 DIGEST-MD5\n"
+           "S: 250-SIZE 10240000\n"
+           "S: 250-ETRN\n"
+           "S: 250-TURN\n"
+           "S: 250 VRFY\n"
+           "C: AUTH CRAM-MD5\n"
+           "S: 334 {B64}\n"
+           "C: {B64}\n"
+           "S: 235 Authentication successful\n"
+           "C: MAIL FROM:<Ivanov@comp1.otd1.constr.org> SIZE=450\n"
+           "S: 250 OK\n"
+           "C: RCPT TO:<Petrov@comp3.otd2.constr.org>\n"
+           "S: 250 OK\n"
+           "C: RCPT TO:<Kuznetsova@comp3.otd2.constr.org>\n"
+           "S: 250 OK\n"
+           "C: RCPT TO:<Sidirov@comp3.otd2.constr.org>\n"
+           "S: 550 No such user here\n"
+           "C: DATA\n"
+           "S: 354 Start mail input; end with <CRLF>.<CRLF>\n"
+           "C: Received: from comp1.otd1.constr.org (comp1.otd1.constr.org [192.0.2.11])\n"
+           "C: \tby comp1.otd1.constr.org with SMTP id {ID};\n"
+           "C: \tTue, 14 May 2002 10:15:00 +0400\n"
+           "C: Date: Tue, 14 May 2002 10:15:00 +0400\n"
+           "C: From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\n"
+           "C: To: Petrov@comp3.otd2.constr.org, Kuznetsova@comp3.otd2.constr.org, "
+           "Sidirov@comp3.otd2.constr.org\n"
+           "C: Subject: Test\n"
+           "C: Message-ID: <{ID}@comp1.otd1.constr.org>\n"
+           "C: \n"
+           "C: Hello!\n"
+           "C: Test mail.\n"
+           "C: Ivanov\n"
+           "C: .\n"
+           "S: 250 OK\n"
+           "C: QUIT\n"
+           "S: 221 comp3.otd2.constr.org Service closing transmission channel\n");
   assert_cram_md5 (transcript, hop, "Ivanov", "ivanov123");
 
   /* Return-Path on top, then the trace fields newest first (§4.4). */
   g_autoptr (GPtrArray) petrov = sim_mailbox (simulation, PETROV, 1);
   g_autofree char *letter = sim_bytes_to_string (g_ptr_array_index (petrov, 0));
-  sim_assert_template (letter,
-    "Return-Path: <Ivanov@comp1.otd1.constr.org>\r\n"
-    "Received: from comp1.otd1.constr.org (comp1.otd1.constr.org [192.0.2.11])\r\n"
-    "\tby comp3.otd2.constr.org with ESMTPA id {ID};\r\n"
-    "\tTue, 14 May 2002 10:15:00 +0400\r\n"
-    "Received: from comp1.otd1.constr.org (comp1.otd1.constr.org [192.0.2.11])\r\n"
-    "\tby comp1.otd1.constr.org with SMTP id {ID};\r\n"
-    "\tTue, 14 May 2002 10:15:00 +0400\r\n"
-    "Date: Tue, 14 May 2002 10:15:00 +0400\r\n"
-    "From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\r\n"
-    "To: Petrov@comp3.otd2.constr.org, Kuznetsova@comp3.otd2.constr.org, Sidirov@comp3.otd2.constr.org\r\n"
-    "Subject: Test\r\n"
-    "Message-ID: <{ID}@comp1.otd1.constr.org>\r\n"
-    "\r\n"
-    "Hello!\r\n"
-    "Test mail.\r\n"
-    "Ivanov\r\n");
+  sim_assert_template (
+    letter, "Return-Path: <Ivanov@comp1.otd1.constr.org>\r\n"
+            "Received: from comp1.otd1.constr.org (comp1.otd1.constr.org [192.0.2.11])\r\n"
+            "\tby comp3.otd2.constr.org with ESMTPA id {ID};\r\n"
+            "\tTue, 14 May 2002 10:15:00 +0400\r\n"
+            "Received: from comp1.otd1.constr.org (comp1.otd1.constr.org [192.0.2.11])\r\n"
+            "\tby comp1.otd1.constr.org with SMTP id {ID};\r\n"
+            "\tTue, 14 May 2002 10:15:00 +0400\r\n"
+            "Date: Tue, 14 May 2002 10:15:00 +0400\r\n"
+            "From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>\r\n"
+            "To: Petrov@comp3.otd2.constr.org, Kuznetsova@comp3.otd2.constr.org, "
+            "Sidirov@comp3.otd2.constr.org\r\n"
+            "Subject: Test\r\n"
+            "Message-ID: <{ID}@comp1.otd1.constr.org>\r\n"
+            "\r\n"
+            "Hello!\r\n"
+            "Test mail.\r\n"
+            "Ivanov\r\n");
   g_autoptr (GPtrArray) kuznetsova = sim_mailbox (simulation, KUZNETSOVA, 1);
   g_assert_true (g_bytes_equal (g_ptr_array_index (kuznetsova, 0), g_ptr_array_index (petrov, 0)));
 
@@ -197,10 +204,12 @@ test_thesis_letter (void)
                      "dns; comp3.otd2.constr.org | smtp; 550 No such user here\n"
                      "original-subject: Test\n");
 
-  g_autoptr (GPtrArray) queue = pochta_simulation_dup_queue (simulation, "comp1.otd1.constr.org", NULL);
+  g_autoptr (GPtrArray) queue
+    = pochta_simulation_dup_queue (simulation, "comp1.otd1.constr.org", NULL);
   g_assert_cmpuint (queue->len, ==, 0);
   g_autofree char *done = sim_mta_events (transcript, "comp1.otd1.constr.org", "done");
-  sim_assert_template (done, "{ID}: every recipient delivered or bounced; removed from the queue\n");
+  sim_assert_template (done,
+                       "{ID}: every recipient delivered or bounced; removed from the queue\n");
 }
 
 /* Between the departments: comp4's letter for Sidorov@otd1.constr.org
@@ -216,19 +225,20 @@ test_across_departments (void)
   submit (simulation, SMIRNOV, (const char *const[]) { "sidorov@otd1.constr.org", NULL }, "Across");
   pochta_simulation_run_until_idle (simulation);
 
-  g_autofree char *to_mx = sim_connection_lines (transcript, only_connection (transcript, "comp4.otd2.constr.org",
-                                                                            "comp1.otd1.constr.org"));
-  g_assert_true (g_str_has_prefix (to_mx, "S: 220 comp1.otd1.constr.org Simple Mail Transfer Service Ready\n"
-                                          "C: EHLO comp4.otd2.constr.org\n"
-                                          "S: 500 Syntax error, command unrecognized\n"
-                                          "C: HELO comp4.otd2.constr.org\n"
-                                          "S: 250 comp1.otd1.constr.org\n"
-                                          "C: MAIL FROM:<Smirnov@comp4.otd2.constr.org>\n"
-                                          "S: 250 OK\n"
-                                          "C: RCPT TO:<sidorov@otd1.constr.org>\n"
-                                          "S: 250 OK\n"));
-  g_autofree char *to_comp2 = sim_connection_lines (transcript, only_connection (transcript, "comp1.otd1.constr.org",
-                                                                               "comp2.otd1.constr.org"));
+  g_autofree char *to_mx = sim_connection_lines (
+    transcript, only_connection (transcript, "comp4.otd2.constr.org", "comp1.otd1.constr.org"));
+  g_assert_true (
+    g_str_has_prefix (to_mx, "S: 220 comp1.otd1.constr.org Simple Mail Transfer Service Ready\n"
+                             "C: EHLO comp4.otd2.constr.org\n"
+                             "S: 500 Syntax error, command unrecognized\n"
+                             "C: HELO comp4.otd2.constr.org\n"
+                             "S: 250 comp1.otd1.constr.org\n"
+                             "C: MAIL FROM:<Smirnov@comp4.otd2.constr.org>\n"
+                             "S: 250 OK\n"
+                             "C: RCPT TO:<sidorov@otd1.constr.org>\n"
+                             "S: 250 OK\n"));
+  g_autofree char *to_comp2 = sim_connection_lines (
+    transcript, only_connection (transcript, "comp1.otd1.constr.org", "comp2.otd1.constr.org"));
   /* comp2 is modern: PIPELINING, so MAIL, RCPT and DATA go together. */
   g_assert_nonnull (strstr (to_comp2, "C: MAIL FROM:<Smirnov@comp4.otd2.constr.org> SIZE="));
   g_assert_nonnull (strstr (to_comp2, "C: RCPT TO:<Sidorov@comp2.otd1.constr.org>\nC: DATA\n"
@@ -269,7 +279,8 @@ test_through_hub (void)
   g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (3);
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
 
-  submit (simulation, SIDOROV, (const char *const[]) { "Petrov@constr.org", "Nobody@constr.org", NULL }, "Hub");
+  submit (simulation, SIDOROV,
+          (const char *const[]){ "Petrov@constr.org", "Nobody@constr.org", NULL }, "Hub");
   pochta_simulation_run_until_idle (simulation);
 
   guint to_hub = only_connection (transcript, "comp2.otd1.constr.org", "mail.constr.org");
@@ -284,7 +295,8 @@ test_through_hub (void)
   const PochtaTranscriptConnection *c = pochta_transcript_get_connection (transcript, to_hub);
   gint64 greeting = sim_line_time (transcript, to_hub, "220 mail.constr.org ESMTP Service ready");
   g_assert_cmpint (greeting - c->open_time, ==, 0);
-  g_assert_cmpint (sim_line_time (transcript, to_hub, "EHLO comp2.otd1.constr.org") - greeting, ==, 20500);
+  g_assert_cmpint (sim_line_time (transcript, to_hub, "EHLO comp2.otd1.constr.org") - greeting, ==,
+                   20500);
 
   g_autoptr (GPtrArray) petrov = sim_mailbox (simulation, PETROV, 1);
   g_autofree char *letter = sim_bytes_to_string (g_ptr_array_index (petrov, 0));
@@ -312,8 +324,9 @@ test_through_hub (void)
   g_autoptr (GPtrArray) sidorov = sim_mailbox (simulation, SIDOROV, 1);
   g_autofree char *summary = sim_python_read_dsn (g_ptr_array_index (sidorov, 0));
   if (summary != NULL)
-    g_assert_nonnull (strstr (summary, "recipient: rfc822; Nobody@constr.org | failed | 5.1.1 | "
-                                       "dns; mail.constr.org | smtp; 550 5.1.1 No such user here\n"));
+    g_assert_nonnull (strstr (summary,
+                              "recipient: rfc822; Nobody@constr.org | failed | 5.1.1 | "
+                              "dns; mail.constr.org | smtp; 550 5.1.1 No such user here\n"));
 }
 
 /* RFC 5321 §6.1: a bounce (MAIL FROM:<>) that cannot be delivered is
@@ -322,14 +335,23 @@ static void
 test_no_bounce_to_null_sender (void)
 {
   static const char *const lines[] = {
-    "EHLO comp4.otd2.constr.org", "MAIL FROM:<>", "RCPT TO:<Nobody@comp3.otd2.constr.org>", "DATA",
-    "From: MAILER-DAEMON@comp4.otd2.constr.org", "Subject: a bounce", "", "It bounced.", ".", "QUIT",
+    "EHLO comp4.otd2.constr.org",
+    "MAIL FROM:<>",
+    "RCPT TO:<Nobody@comp3.otd2.constr.org>",
+    "DATA",
+    "From: MAILER-DAEMON@comp4.otd2.constr.org",
+    "Subject: a bounce",
+    "",
+    "It bounced.",
+    ".",
+    "QUIT",
   };
   g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (4);
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   g_autoptr (GError) error = NULL;
 
-  guint console = pochta_simulation_connect (simulation, "comp4.otd2.constr.org", "mail.constr.org", 25, &error);
+  guint console = pochta_simulation_connect (simulation, "comp4.otd2.constr.org", "mail.constr.org",
+                                             25, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
     {
@@ -339,9 +361,12 @@ test_no_bounce_to_null_sender (void)
   pochta_simulation_run_until_idle (simulation);
 
   g_autofree char *rejected = sim_mta_events (transcript, "mail.constr.org", "rejected");
-  sim_assert_template (rejected, "{ID}: <Nobody@comp3.otd2.constr.org> to comp3.otd2.constr.org: 550 No such user here\n");
+  sim_assert_template (
+    rejected,
+    "{ID}: <Nobody@comp3.otd2.constr.org> to comp3.otd2.constr.org: 550 No such user here\n");
   g_autofree char *not_bounced = sim_mta_events (transcript, "mail.constr.org", "not-bounced");
-  sim_assert_template (not_bounced, "{ID}: the reverse-path is <>, so no report is sent (RFC 5321 §6.1)\n");
+  sim_assert_template (not_bounced,
+                       "{ID}: the reverse-path is <>, so no report is sent (RFC 5321 §6.1)\n");
   g_autofree char *bounced = sim_mta_events (transcript, NULL, "bounced");
   g_assert_cmpstr (bounced, ==, "");
   g_autoptr (GPtrArray) queue = pochta_simulation_dup_queue (simulation, "mail.constr.org", NULL);
@@ -359,9 +384,11 @@ test_loop_detection (void)
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   g_autoptr (GError) error = NULL;
 
-  pochta_simulation_set_relay_host (simulation, "comp2.otd1.constr.org", "comp4.otd2.constr.org", &error);
+  pochta_simulation_set_relay_host (simulation, "comp2.otd1.constr.org", "comp4.otd2.constr.org",
+                                    &error);
   g_assert_no_error (error);
-  pochta_simulation_set_relay_host (simulation, "comp4.otd2.constr.org", "comp2.otd1.constr.org", &error);
+  pochta_simulation_set_relay_host (simulation, "comp4.otd2.constr.org", "comp2.otd1.constr.org",
+                                    &error);
   g_assert_no_error (error);
   submit (simulation, SIDOROV, (const char *const[]) { "someone@example.net", NULL }, "Loop");
   pochta_simulation_run_until_idle (simulation);
@@ -369,21 +396,25 @@ test_loop_detection (void)
   /* The submission added the first Received:, 99 relays one each; the
    * 100th relay's server (comp2) counted 100 and refused; comp4's bounce
    * took the 101st connection. */
-  g_autoptr (GArray) there = sim_find_connections (transcript, "comp2.otd1.constr.org", "comp4.otd2.constr.org");
-  g_autoptr (GArray) back = sim_find_connections (transcript, "comp4.otd2.constr.org", "comp2.otd1.constr.org");
+  g_autoptr (GArray) there
+    = sim_find_connections (transcript, "comp2.otd1.constr.org", "comp4.otd2.constr.org");
+  g_autoptr (GArray) back
+    = sim_find_connections (transcript, "comp4.otd2.constr.org", "comp2.otd1.constr.org");
   g_assert_cmpuint (there->len, ==, 50);
   g_assert_cmpuint (back->len, ==, 51);
   g_autofree char *refused = sim_mta_events (transcript, NULL, "rejected");
-  sim_assert_template (refused, "{ID}: <someone@example.net> to comp2.otd1.constr.org: 554 5.4.6 Message refused: "
-                                "100 Received: fields, a mail loop\n");
+  sim_assert_template (
+    refused, "{ID}: <someone@example.net> to comp2.otd1.constr.org: 554 5.4.6 Message refused: "
+             "100 Received: fields, a mail loop\n");
 
   g_autoptr (GPtrArray) sidorov = sim_mailbox (simulation, SIDOROV, 1);
   g_autofree char *summary = sim_python_read_dsn (g_ptr_array_index (sidorov, 0));
   if (summary != NULL)
-    g_assert_nonnull (strstr (summary, "reporting-mta: dns; comp4.otd2.constr.org\n"
-                                       "recipient: rfc822; someone@example.net | failed | 5.4.6 | "
-                                       "dns; comp2.otd1.constr.org | smtp; 554 5.4.6 Message refused: "
-                                       "100 Received: fields, a mail loop\n"));
+    g_assert_nonnull (strstr (summary,
+                              "reporting-mta: dns; comp4.otd2.constr.org\n"
+                              "recipient: rfc822; someone@example.net | failed | 5.4.6 | "
+                              "dns; comp2.otd1.constr.org | smtp; 554 5.4.6 Message refused: "
+                              "100 Received: fields, a mail loop\n"));
 }
 
 /* A network of its own with a modern backup MX, so that ETRN can be
@@ -413,7 +444,8 @@ test_backup_mx_and_etrn (void)
 
   pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "gw.corp.test", TRUE, 0, &error);
   g_assert_no_error (error);
-  submit (simulation, "Bob@sender.example", (const char *const[]) { "alice@corp.test", NULL }, "Backup");
+  submit (simulation, "Bob@sender.example", (const char *const[]){ "alice@corp.test", NULL },
+          "Backup");
   pochta_simulation_advance (simulation, 10 * G_TIME_SPAN_MINUTE);
 
   /* The sender gave gw 5 minutes (RFC 5321 §4.5.3.2.1), then the backup
@@ -427,9 +459,11 @@ test_backup_mx_and_etrn (void)
                    "alice@corp.test");
   sim_assert_mailbox_size (simulation, "Alice@box.corp.test", 0);
 
-  pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "gw.corp.test", FALSE, 0, &error);
+  pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "gw.corp.test", FALSE, 0,
+                               &error);
   g_assert_no_error (error);
-  guint console = pochta_simulation_connect (simulation, "gw.corp.test", "backup.corp.test", 25, &error);
+  guint console
+    = pochta_simulation_connect (simulation, "gw.corp.test", "backup.corp.test", 25, &error);
   g_assert_no_error (error);
   pochta_simulation_send_line (simulation, console, "EHLO gw.corp.test", &error);
   pochta_simulation_send_line (simulation, console, "ETRN corp.test", &error);
@@ -440,24 +474,29 @@ test_backup_mx_and_etrn (void)
 
   guint etrn = pochta_simulation_connection_get_transcript_id (simulation, console);
   g_assert_cmpuint (etrn, ==, 0);   /* closed by now */
-  g_autoptr (GArray) consoles = sim_find_connections (transcript, "gw.corp.test", "backup.corp.test");
+  g_autoptr (GArray) consoles
+    = sim_find_connections (transcript, "gw.corp.test", "backup.corp.test");
   g_autofree char *lines = sim_connection_lines (transcript, g_array_index (consoles, guint, 0));
   /* The console typed ahead: its three lines went out together. */
   g_assert_nonnull (strstr (lines, "C: EHLO gw.corp.test\nC: ETRN corp.test\nC: QUIT\n"));
-  g_assert_nonnull (strstr (lines, "\nS: 253 2.0.0 OK, 1 pending messages for node corp.test started\n"));
+  g_assert_nonnull (
+    strstr (lines, "\nS: 253 2.0.0 OK, 1 pending messages for node corp.test started\n"));
   g_autoptr (GPtrArray) alice = sim_mailbox (simulation, "Alice@box.corp.test", 1);
   g_autofree char *letter = sim_bytes_to_string (g_ptr_array_index (alice, 0));
-  g_assert_true (g_str_has_prefix (letter, "Return-Path: <Bob@sender.example>\r\n"
-                                           "Received: from gw.corp.test (gw.corp.test [192.0.2.1])\r\n"
-                                           "\tby box.corp.test with ESMTP id "));
+  g_assert_true (g_str_has_prefix (letter,
+                                   "Return-Path: <Bob@sender.example>\r\n"
+                                   "Received: from gw.corp.test (gw.corp.test [192.0.2.1])\r\n"
+                                   "\tby box.corp.test with ESMTP id "));
   g_assert_nonnull (strstr (letter, "\tby gw.corp.test with ESMTP id "));
   g_assert_nonnull (strstr (letter, "\tby backup.corp.test with ESMTPA id "));
   /* The backup's first attempt on gw was still waiting for its timeout
    * when ETRN came; it went again right after, not 30 minutes later. */
-  g_autoptr (GArray) flushed = sim_find_connections (transcript, "backup.corp.test", "gw.corp.test");
+  g_autoptr (GArray) flushed
+    = sim_find_connections (transcript, "backup.corp.test", "gw.corp.test");
   g_assert_cmpuint (flushed->len, ==, 1);
-  g_assert_cmpint (pochta_transcript_get_connection (transcript, g_array_index (flushed, guint, 0))->open_time, <,
-                   asked + G_TIME_SPAN_SECOND);
+  g_assert_cmpint (
+    pochta_transcript_get_connection (transcript, g_array_index (flushed, guint, 0))->open_time, <,
+    asked + G_TIME_SPAN_SECOND);
   pochta_simulation_run_until_idle (simulation);
   g_autoptr (GPtrArray) empty = pochta_simulation_dup_queue (simulation, "backup.corp.test", NULL);
   g_assert_cmpuint (empty->len, ==, 0);
@@ -472,29 +511,35 @@ test_constr_org_backup (void)
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   g_autoptr (GError) error = NULL;
 
-  pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "mail.constr.org", TRUE, 0, &error);
+  pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "mail.constr.org", TRUE, 0,
+                               &error);
   submit (simulation, SIDOROV, (const char *const[]) { "Petrov@constr.org", NULL }, "Backup");
   pochta_simulation_advance (simulation, 20 * G_TIME_SPAN_MINUTE);
-  g_autoptr (GPtrArray) queue = pochta_simulation_dup_queue (simulation, "comp1.otd1.constr.org", NULL);
+  g_autoptr (GPtrArray) queue
+    = pochta_simulation_dup_queue (simulation, "comp1.otd1.constr.org", NULL);
   g_assert_cmpuint (queue->len, ==, 1);
 
   /* comp1 is an rfc821 host: it does not know ETRN (constr-org.md). */
-  guint console = pochta_simulation_connect (simulation, "comp2.otd1.constr.org", "comp1.otd1.constr.org", 25, &error);
+  guint console = pochta_simulation_connect (simulation, "comp2.otd1.constr.org",
+                                             "comp1.otd1.constr.org", 25, &error);
   pochta_simulation_send_line (simulation, console, "ETRN constr.org", &error);
   pochta_simulation_send_line (simulation, console, "QUIT", &error);
   g_assert_no_error (error);
-  pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "mail.constr.org", FALSE, 0, &error);
+  pochta_simulation_set_fault (simulation, POCHTA_FAULT_HOST_DOWN, "mail.constr.org", FALSE, 0,
+                               &error);
   pochta_simulation_run_until_idle (simulation);
   g_assert_no_error (error);
   /* The first connection from comp2 to comp1 took the letter there. */
-  g_autoptr (GArray) consoles = sim_find_connections (transcript, "comp2.otd1.constr.org", "comp1.otd1.constr.org");
+  g_autoptr (GArray) consoles
+    = sim_find_connections (transcript, "comp2.otd1.constr.org", "comp1.otd1.constr.org");
   g_assert_cmpuint (consoles->len, ==, 2);
   g_autofree char *lines = sim_connection_lines (transcript, g_array_index (consoles, guint, 1));
-  g_assert_cmpstr (lines, ==, "S: 220 comp1.otd1.constr.org Simple Mail Transfer Service Ready\n"
-                              "C: ETRN constr.org\n"
-                              "C: QUIT\n"
-                              "S: 500 Syntax error, command unrecognized\n"
-                              "S: 221 comp1.otd1.constr.org Service closing transmission channel\n");
+  g_assert_cmpstr (lines, ==,
+                   "S: 220 comp1.otd1.constr.org Simple Mail Transfer Service Ready\n"
+                   "C: ETRN constr.org\n"
+                   "C: QUIT\n"
+                   "S: 500 Syntax error, command unrecognized\n"
+                   "S: 221 comp1.otd1.constr.org Service closing transmission channel\n");
 
   g_autoptr (GPtrArray) petrov = sim_mailbox (simulation, PETROV, 1);
   g_autofree char *letter = sim_bytes_to_string (g_ptr_array_index (petrov, 0));
@@ -530,9 +575,11 @@ test_fetch (void)
   g_autoptr (GPtrArray) fetched_kept = pochta_simulation_dup_fetched (simulation, KUZNETSOVA);
   g_assert_cmpuint (fetched_kept->len, ==, 1);
 
-  g_autoptr (GArray) pop = sim_find_connections (transcript, "comp3.otd2.constr.org", "comp3.otd2.constr.org");
+  g_autoptr (GArray) pop
+    = sim_find_connections (transcript, "comp3.otd2.constr.org", "comp3.otd2.constr.org");
   g_assert_cmpuint (pop->len, ==, 2);
-  const PochtaTranscriptConnection *c = pochta_transcript_get_connection (transcript, g_array_index (pop, guint, 0));
+  const PochtaTranscriptConnection *c
+    = pochta_transcript_get_connection (transcript, g_array_index (pop, guint, 0));
   g_assert_cmpint (c->protocol, ==, POCHTA_PROTOCOL_POP3);
   g_assert_cmpuint (c->server_port, ==, 110);
   g_autofree char *lines = sim_connection_lines (transcript, c->id);
@@ -544,6 +591,88 @@ test_fetch (void)
   /* Kuznetsova's session has no DELE, so it ends first. */
   g_assert_cmpstr (events, ==, "Kuznetsova@comp3.otd2.constr.org: 1 message(s) retrieved\n"
                                "Petrov@comp3.otd2.constr.org: 1 message(s) retrieved\n");
+}
+
+/* Types each line on the console and checks the reply it gets. */
+static void
+converse (PochtaSimulation *simulation, guint console, const char *const *exchange)
+{
+  g_autoptr (GError) error = NULL;
+
+  pochta_simulation_run_until_idle (simulation);
+  for (guint i = 0; exchange[i] != NULL; i += 2)
+    {
+      pochta_simulation_send_line (simulation, console, exchange[i], &error);
+      g_assert_no_error (error);
+      pochta_simulation_run_until_idle (simulation);
+      g_assert_cmpstr (pochta_simulation_connection_get_last_reply (simulation, console), ==,
+                       exchange[i + 1]);
+    }
+}
+
+/* constr-org.md "Relay": from outside, comp3 takes mail for its own users
+ * only; the hub takes the enterprise's mail; comp1, constr.org's backup
+ * MX, takes constr.org's unverified; nobody relays elsewhere unless the
+ * client authenticated (RFC 5321 §3.6.2, RFC 4954). */
+static void
+test_relay_policy_from_outside (void)
+{
+  static const char *const comp3[] = {
+    "EHLO client.example", "250 VRFY",
+    "MAIL FROM:<someone@client.example>", "250 OK",
+    "RCPT TO:<Petrov@comp3.otd2.constr.org>", "250 OK",
+    "RCPT TO:<Nobody@comp3.otd2.constr.org>", "550 No such user here",
+    "RCPT TO:<friend@example.net>", "550 Relaying denied",
+    "RCPT TO:<Smirnov@comp4.otd2.constr.org>", "550 Relaying denied",
+    /* comp3 is otd2's MX: Kuznetsova of otd2 is one of its users. */
+    "RCPT TO:<kuznetsova@otd2.constr.org>", "250 OK",
+    "RCPT TO:<Ivanov@otd2.constr.org>", "550 No such user here",
+    "RCPT TO:<postmaster@comp3.otd2.constr.org>", "250 OK",
+    "QUIT", "221 comp3.otd2.constr.org Service closing transmission channel",
+    NULL,
+  };
+  static const char *const hub[] = {
+    "EHLO client.example", "250 HELP",
+    "MAIL FROM:<someone@client.example>", "250 2.1.0 Sender OK",
+    "RCPT TO:<Smirnov@otd2.constr.org>", "250 2.1.5 Recipient OK",
+    "RCPT TO:<Smirnov@comp4.otd2.constr.org>", "250 2.1.5 Recipient OK",
+    "RCPT TO:<Petrov@constr.org>", "250 2.1.5 Recipient OK",
+    "RCPT TO:<Nobody@constr.org>", "550 5.1.1 No such user here",
+    "RCPT TO:<friend@example.net>", "550 5.7.1 Relaying denied",
+    "RSET", "250 2.0.0 OK",
+    /* "\0Ivanov\0ivanov123": the enterprise's accounts work anywhere. */
+    "AUTH PLAIN AEl2YW5vdgBpdmFub3YxMjM=", "235 2.7.0 Authentication successful",
+    "MAIL FROM:<Ivanov@comp1.otd1.constr.org>", "250 2.1.0 Sender OK",
+    "RCPT TO:<friend@example.net>", "250 2.1.5 Recipient OK",
+    "QUIT", "221 2.0.0 mail.constr.org Service closing transmission channel",
+    NULL,
+  };
+  static const char *const backup[] = {
+    "HELO client.example", "250 comp1.otd1.constr.org",
+    "MAIL FROM:<someone@client.example>", "250 OK",
+    "RCPT TO:<anyone@constr.org>", "250 OK",
+    "RCPT TO:<friend@example.net>", "550 Relaying denied",
+    "QUIT", "221 comp1.otd1.constr.org Service closing transmission channel",
+    NULL,
+  };
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (9);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+
+  guint console = pochta_simulation_connect (simulation, NULL, "comp3.otd2.constr.org", 25, &error);
+  g_assert_no_error (error);
+  converse (simulation, console, comp3);
+  const PochtaTranscriptConnection *c = pochta_transcript_get_connection (transcript, 1);
+  g_assert_cmpstr (c->client_host, ==, "127.0.0.1");
+  g_assert_cmpstr (c->client_address, ==, "127.0.0.1");
+  g_assert_cmpint (c->open_time, ==, POCHTA_SIMULATION_DEFAULT_START);
+
+  console = pochta_simulation_connect (simulation, NULL, "mail.constr.org", 25, &error);
+  g_assert_no_error (error);
+  converse (simulation, console, hub);
+  console = pochta_simulation_connect (simulation, NULL, "comp1.otd1.constr.org", 25, &error);
+  g_assert_no_error (error);
+  converse (simulation, console, backup);
 }
 
 int
@@ -559,5 +688,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/scenario/backup-mx-etrn", test_backup_mx_and_etrn);
   g_test_add_func ("/sim/scenario/constr-org-backup", test_constr_org_backup);
   g_test_add_func ("/sim/scenario/fetch", test_fetch);
+  g_test_add_func ("/sim/scenario/relay-policy-from-outside", test_relay_policy_from_outside);
   return g_test_run ();
 }

@@ -155,8 +155,8 @@ chain_event (gpointer data)
   g_string_append_printf (fixture->log, "%d@%" G_GINT64_FORMAT " ", chain->remaining,
                           pochta_scheduler_get_time (fixture->scheduler));
   if (--chain->remaining > 0)
-    pochta_scheduler_add_after (fixture->scheduler, chain->remaining % 2 == 0 ? 0 : 100, chain_event, chain,
-                                NULL);
+    pochta_scheduler_add_after (fixture->scheduler, chain->remaining % 2 == 0 ? 0 : 100,
+                                chain_event, chain, NULL);
 }
 
 static void
@@ -252,12 +252,16 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/sim/scheduler/time-order", Fixture, NULL, fixture_set_up, test_time_order, fixture_tear_down);
-  g_test_add ("/sim/scheduler/tie-break", Fixture, NULL, fixture_set_up, test_tie_break, fixture_tear_down);
-  g_test_add ("/sim/scheduler/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
-  g_test_add ("/sim/scheduler/run-until", Fixture, NULL, fixture_set_up, test_run_until, fixture_tear_down);
-  g_test_add ("/sim/scheduler/events-add-events", Fixture, NULL, fixture_set_up, test_events_add_events,
+  g_test_add ("/sim/scheduler/time-order", Fixture, NULL, fixture_set_up, test_time_order,
               fixture_tear_down);
+  g_test_add ("/sim/scheduler/tie-break", Fixture, NULL, fixture_set_up, test_tie_break,
+              fixture_tear_down);
+  g_test_add ("/sim/scheduler/cancel", Fixture, NULL, fixture_set_up, test_cancel,
+              fixture_tear_down);
+  g_test_add ("/sim/scheduler/run-until", Fixture, NULL, fixture_set_up, test_run_until,
+              fixture_tear_down);
+  g_test_add ("/sim/scheduler/events-add-events", Fixture, NULL, fixture_set_up,
+              test_events_add_events, fixture_tear_down);
   g_test_add_func ("/sim/scheduler/free-drops-pending", test_free_drops_pending);
   g_test_add_func ("/sim/scheduler/heap-against-sort", test_heap_against_sort);
   return g_test_run ();
