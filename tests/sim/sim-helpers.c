@@ -193,7 +193,7 @@ sim_mailbox (PochtaSimulation *simulation, const char *mailbox, guint n)
 void
 sim_assert_mailbox_size (PochtaSimulation *simulation, const char *mailbox, guint n)
 {
-  g_autoptr (GPtrArray) messages = sim_mailbox (simulation, mailbox, n);
+  g_ptr_array_unref (sim_mailbox (simulation, mailbox, n));
 }
 
 char *

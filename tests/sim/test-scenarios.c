@@ -570,8 +570,9 @@ test_fetch (void)
   g_autoptr (GPtrArray) fetched = pochta_simulation_dup_fetched (simulation, PETROV);
   g_assert_cmpuint (fetched->len, ==, 1);
   g_assert_true (g_bytes_equal (g_ptr_array_index (fetched, 0), g_ptr_array_index (stored, 0)));
-  g_autoptr (GPtrArray) petrov = sim_mailbox (simulation, PETROV, 0);
+  sim_assert_mailbox_size (simulation, PETROV, 0);
   g_autoptr (GPtrArray) kept = sim_mailbox (simulation, KUZNETSOVA, 1);
+  g_assert_true (g_bytes_equal (g_ptr_array_index (kept, 0), g_ptr_array_index (stored, 0)));
   g_autoptr (GPtrArray) fetched_kept = pochta_simulation_dup_fetched (simulation, KUZNETSOVA);
   g_assert_cmpuint (fetched_kept->len, ==, 1);
 
