@@ -26,7 +26,11 @@ typedef struct
   gpointer session;
   const PochtaSessionClass *klass;
   GByteArray *input;        /* arrived but not consumed yet */
-  int line_state;           /* the session's state after its last line */
+  int state;                /* the session's state as its events tell it */
+  /* The state the last change since the session's last line left, or
+   * -1: a line's "state before" is where the change that led to it began
+   * (READY for the 250 that moved READY to MAIL). */
+  int state_before_line;
   gboolean fin_sent;
   gboolean fin_received;
 } Side;
@@ -148,9 +152,10 @@ static void
 record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
 {
   Side *side = &self->sides[from];
-  int before = side->line_state;
+  int before = side->state_before_line >= 0 ? side->state_before_line : side->state;
 
-  side->line_state = event->new_state;
+  side->state = event->new_state;
+  side->state_before_line = -1;
   if (!self->context->record_lines)
     return;
   /* An SMTP server only ever sends replies, even the 354 that opens the
@@ -177,6 +182,10 @@ handle_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event, 
         record_line (self, from, event);
       break;
     case POCHTA_EVENT_LINE_RECEIVED:
+      break;
+    case POCHTA_EVENT_STATE_CHANGED:
+      self->sides[from].state_before_line = event->old_state;
+      self->sides[from].state = event->new_state;
       break;
     case POCHTA_EVENT_TURN:
       pochta_sim_context_record (self->context, self->server_host, "turn",
@@ -360,7 +369,8 @@ establish (PochtaConnection *self, gpointer session, const PochtaSessionClass *k
 
   server->session = session;
   server->klass = klass;
-  server->line_state = klass->get_state (session);
+  server->state = klass->get_state (session);
+  server->state_before_line = -1;
   self->established = TRUE;
   self->transcript_id = pochta_transcript_open_connection (
     self->context->transcript, self->protocol, self->client_host,
@@ -430,7 +440,8 @@ pochta_connection_open (PochtaSimContext            *context,
     self->owner = *owner;
   self->sides[SIDE_CLIENT].session = client_session;
   self->sides[SIDE_CLIENT].klass = client_class;
-  self->sides[SIDE_CLIENT].line_state = client_class->get_state (client_session);
+  self->sides[SIDE_CLIENT].state = client_class->get_state (client_session);
+  self->sides[SIDE_CLIENT].state_before_line = -1;
   for (guint i = 0; i < 2; i++)
     self->sides[i].input = g_byte_array_new ();
   self->open_time = now (self);
