@@ -205,6 +205,52 @@ pochta_user_dup_mailbox (const PochtaUser *user)
   return g_strdup_printf ("%s@%s", user->login, user->host);
 }
 
+/* g_ptr_array_sort () hands over pointers to the elements. */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+pochta_directory_get_users (PochtaDirectory *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->users;
+}
+
+GStrv
+pochta_directory_dup_list_names (PochtaDirectory *self, const char *hostname)
+{
+  g_return_val_if_fail (self != NULL && hostname != NULL, NULL);
+
+  DirectoryHost *host = find_host (self, hostname);
+  GPtrArray *names = g_ptr_array_new ();
+  if (host != NULL)
+    {
+      GHashTableIter iter;
+      gpointer name;
+      g_hash_table_iter_init (&iter, host->lists);
+      while (g_hash_table_iter_next (&iter, &name, NULL))
+        g_ptr_array_add (names, g_strdup (name));
+      g_ptr_array_sort (names, compare_names);
+    }
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (names, FALSE);
+}
+
+const char *const *
+pochta_directory_get_list_members (PochtaDirectory *self, const char *hostname, const char *name)
+{
+  g_return_val_if_fail (self != NULL && hostname != NULL && name != NULL, NULL);
+
+  DirectoryHost *host = find_host (self, hostname);
+  if (host == NULL)
+    return NULL;
+  g_autofree char *key = g_ascii_strdown (name, -1);
+  return g_hash_table_lookup (host->lists, key);
+}
+
 static char *
 format_user (const PochtaUser *user)
 {

@@ -48,6 +48,14 @@ const PochtaUser *pochta_directory_find_mailbox (PochtaDirectory *self, const ch
 /* A user by login anywhere in the enterprise (SMTP AUTH is enterprise-wide). */
 const PochtaUser *pochta_directory_find_login (PochtaDirectory *self, const char *login);
 char *pochta_user_dup_mailbox (const PochtaUser *user);
+/* Every user, of PochtaUser*, in the order they were added (borrowed). */
+GPtrArray *pochta_directory_get_users (PochtaDirectory *self);
+/* The names of hostname's lists (lower case), sorted; NULL-terminated. */
+GStrv pochta_directory_dup_list_names (PochtaDirectory *self, const char *hostname);
+/* The members of one of hostname's lists, or NULL. */
+const char *const *pochta_directory_get_list_members (PochtaDirectory *self,
+                                                      const char      *hostname,
+                                                      const char      *name);
 
 /* The policy of one host's SMTP server: local recipients and postmaster
  * accepted, others refused (550 No such user here; relay is the MTA's

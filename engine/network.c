@@ -616,6 +616,13 @@ pochta_network_load_builtin (const char *id, GError **error)
   return pochta_network_load_data (data, len, filename, error);
 }
 
+/* g_ptr_array_sort () hands over pointers to the elements. */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 GStrv
 pochta_network_list_builtin (void)
 {
@@ -626,7 +633,7 @@ pochta_network_list_builtin (void)
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
     if (g_str_has_suffix (names[i], ".network"))
       g_ptr_array_add (ids, g_strndup (names[i], strlen (names[i]) - strlen (".network")));
-  g_ptr_array_sort (ids, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (ids, compare_names);
   g_ptr_array_add (ids, NULL);
   return (GStrv) g_ptr_array_free (ids, FALSE);
 }
@@ -707,6 +714,22 @@ pochta_network_lookup_mx (PochtaNetwork *self, const char *domain)
   for (guint i = 0; records != NULL && i < records->len; i++)
     g_ptr_array_add (copy, g_ptr_array_index (records, i));
   return copy;
+}
+
+GStrv
+pochta_network_dup_mx_domains (PochtaNetwork *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  GPtrArray *domains = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer domain;
+  g_hash_table_iter_init (&iter, self->mx);
+  while (g_hash_table_iter_next (&iter, &domain, NULL))
+    g_ptr_array_add (domains, g_strdup (domain));
+  g_ptr_array_sort (domains, compare_names);
+  g_ptr_array_add (domains, NULL);
+  return (GStrv) g_ptr_array_free (domains, FALSE);
 }
 
 /* Nodes of the latency graph are hosts and LANs.  Each host-to-LAN edge

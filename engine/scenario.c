@@ -1191,6 +1191,13 @@ pochta_scenario_load_builtin (const char *id, const char *language, GError **err
   return load (data, len, filename, FALSE, language, error);
 }
 
+/* g_ptr_array_sort () hands over pointers to the elements. */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 GStrv
 pochta_scenario_list_builtin (void)
 {
@@ -1201,7 +1208,7 @@ pochta_scenario_list_builtin (void)
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
     if (g_str_has_suffix (names[i], ".lesson"))
       g_ptr_array_add (ids, g_strndup (names[i], strlen (names[i]) - strlen (".lesson")));
-  g_ptr_array_sort (ids, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (ids, compare_names);
   g_ptr_array_add (ids, NULL);
   return (GStrv) g_ptr_array_free (ids, FALSE);
 }
