@@ -346,12 +346,13 @@ expand (const char *list, GPtrArray *out_members, gpointer data)
   return policy->expand (list, out_members, policy->user_data);
 }
 
+/* constr-org.md: SMTP AUTH accepts any user of the enterprise. */
 static char *
 get_secret (const char *login, gpointer data)
 {
   SmtpSession *session = data;
-  PochtaSmtpPolicy *policy = &session->host->directory_policy;
-  return policy->get_secret (login, policy->user_data);
+  const PochtaUser *user = pochta_sim_context_find_login (session->host->context, login);
+  return user != NULL ? g_strdup (user->password) : NULL;
 }
 
 static PochtaSmtpEtrnVerdict

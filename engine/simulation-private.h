@@ -37,6 +37,7 @@ struct _PochtaSimContext
   gboolean record_lines;
   GHashTable *users_by_mailbox; /* mailbox (any case) -> PochtaUser* or NULL, a cache */
   GHashTable *users_in_domain;  /* "login@domain" (any case) -> PochtaUser* or NULL, a cache */
+  GHashTable *users_by_login;   /* login (any case) -> PochtaUser* or NULL, a cache */
   GHashTable *fetched;          /* user mailbox (any case) -> GPtrArray of GBytes */
 };
 
@@ -50,6 +51,8 @@ void pochta_sim_context_record (PochtaSimContext *context,
 PochtaSimHost *pochta_sim_context_find_host (PochtaSimContext *context, const char *name);
 /* The directory's user behind a mailbox ("petrov@COMP3..." too), cached. */
 const PochtaUser *pochta_sim_context_find_mailbox (PochtaSimContext *context, const char *mailbox);
+/* The directory's user with this login anywhere in the enterprise, cached. */
+const PochtaUser *pochta_sim_context_find_login (PochtaSimContext *context, const char *login);
 /* The user whose login is mailbox's local part and whose host is the
  * domain or under it (a department's or the enterprise's address). */
 const PochtaUser *pochta_sim_context_find_in_domain (PochtaSimContext *context,

@@ -39,7 +39,7 @@ G_DEFINE_QUARK (pochta-simulation-error-quark, pochta_simulation_error)
 void
 pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item)
 {
-  g_assert (context != NULL && item != NULL);
+  g_return_if_fail (context != NULL && item != NULL);
   g_signal_emit (context->simulation, signals[SIGNAL_ITEM_ADDED], 0, item);
 }
 
@@ -50,7 +50,7 @@ pochta_sim_context_record (PochtaSimContext *context,
                            const char       *format,
                            ...)
 {
-  g_assert (context != NULL && host != NULL && event != NULL);
+  g_return_if_fail (context != NULL && host != NULL && event != NULL);
 
   va_list args;
   va_start (args, format);
@@ -65,20 +65,34 @@ pochta_sim_context_record (PochtaSimContext *context,
 PochtaSimHost *
 pochta_sim_context_find_host (PochtaSimContext *context, const char *name)
 {
-  g_assert (context != NULL);
+  g_return_val_if_fail (context != NULL, NULL);
   return name != NULL ? g_hash_table_lookup (context->hosts, name) : NULL;
 }
 
 const PochtaUser *
 pochta_sim_context_find_mailbox (PochtaSimContext *context, const char *mailbox)
 {
-  g_assert (context != NULL && mailbox != NULL);
+  g_return_val_if_fail (context != NULL && mailbox != NULL, NULL);
 
   gpointer user;
   if (!g_hash_table_lookup_extended (context->users_by_mailbox, mailbox, NULL, &user))
     {
       user = (gpointer) pochta_directory_find_mailbox (context->directory, mailbox);
       g_hash_table_insert (context->users_by_mailbox, g_strdup (mailbox), user);
+    }
+  return user;
+}
+
+const PochtaUser *
+pochta_sim_context_find_login (PochtaSimContext *context, const char *login)
+{
+  g_return_val_if_fail (context != NULL && login != NULL, NULL);
+
+  gpointer user;
+  if (!g_hash_table_lookup_extended (context->users_by_login, login, NULL, &user))
+    {
+      user = (gpointer) pochta_directory_find_login (context->directory, login);
+      g_hash_table_insert (context->users_by_login, g_strdup (login), user);
     }
   return user;
 }
@@ -95,7 +109,7 @@ host_is_under (const char *host, const char *domain)
 const PochtaUser *
 pochta_sim_context_find_in_domain (PochtaSimContext *context, const char *mailbox)
 {
-  g_assert (context != NULL && mailbox != NULL);
+  g_return_val_if_fail (context != NULL && mailbox != NULL, NULL);
 
   gpointer user;
   if (g_hash_table_lookup_extended (context->users_in_domain, mailbox, NULL, &user))
@@ -105,7 +119,7 @@ pochta_sim_context_find_in_domain (PochtaSimContext *context, const char *mailbo
   if (at != NULL)
     {
       g_autofree char *login = g_strndup (mailbox, (gsize) (at - mailbox));
-      const PochtaUser *found = pochta_directory_find_login (context->directory, login);
+      const PochtaUser *found = pochta_sim_context_find_login (context, login);
       if (found != NULL && host_is_under (found->host, at + 1))
         user = (gpointer) found;
     }
@@ -138,6 +152,7 @@ pochta_simulation_finalize (GObject *object)
   pochta_link_map_free (context->links);
   g_hash_table_unref (context->users_by_mailbox);
   g_hash_table_unref (context->users_in_domain);
+  g_hash_table_unref (context->users_by_login);
   g_hash_table_unref (context->fetched);
   pochta_generator_free (context->generator);
   pochta_network_free (context->network);
@@ -193,6 +208,7 @@ pochta_simulation_new (PochtaNetwork *network,
   context->record_lines = TRUE;
   context->users_by_mailbox = pochta_ascii_case_table_new (NULL);
   context->users_in_domain = pochta_ascii_case_table_new (NULL);
+  context->users_by_login = pochta_ascii_case_table_new (NULL);
   context->fetched = pochta_ascii_case_table_new ((GDestroyNotify) g_ptr_array_unref);
 
   pochta_mta_config_init_defaults (&mta_config);
