@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Pochta window under a real display (Xvfb): it opens on the thesis
+ * lesson, plays it to the end through its actions, holds the thesis'
+ * lines, steps back by replay, answers quizzes, exports every format,
+ * and leaves screenshots of itself in the build directory. */
+#define G_LOG_DOMAIN "pochta-test-window"
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "pochta-window.h"
+#include "transcript-export.h"
+
+static PochtaApplication *application;
+
+static const char *const thesis_lines[] = {
+  "S: 220 comp3.otd2.constr.org Simple Mail Transfer Service Ready",
+  "C: EHLO comp1.otd1.constr.org",
+  "S: 250-comp3.otd2.constr.org says hello",
+  "S: 250-HELP",
+  "S: 250-AUTH CRAM-MD5 DIGEST-MD5",
+  "S: 250-SIZE 10240000",
+  "S: 250-ETRN",
+  "S: 250-TURN",
+  "S: 250 VRFY",
+  "C: AUTH CRAM-MD5",
+  "S: 334 ",
+  "C: SXZhbm92I",
+  "S: 235 Authentication successful",
+  "C: MAIL FROM:<Ivanov@comp1.otd1.constr.org>",
+  "S: 250 OK",
+  "C: RCPT TO:<Petrov@comp3.otd2.constr.org>",
+  "S: 250 OK",
+  "C: RCPT TO:<Kuznetsova@comp3.otd2.constr.org>",
+  "S: 250 OK",
+  "C: RCPT TO:<Sidirov@comp3.otd2.constr.org>",
+  "S: 550 No such user here",
+  "C: DATA",
+  "S: 354 Start mail input; end with <CRLF>.<CRLF>",
+  "C: Hello!",
+  "C: Test mail.",
+  "C: Ivanov",
+  "C: .",
+  "S: 250 OK",
+  "C: QUIT",
+  "S: 221 comp3.otd2.constr.org Service closing transmission channel",
+};
+
+/* Runs the main loop for ms milliseconds. */
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+static void
+activate (PochtaWindow *window, const char *action)
+{
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), action));
+  g_action_group_activate_action (G_ACTION_GROUP (window), action, NULL);
+}
+
+static PochtaWindow *
+open_window (const char *lesson)
+{
+  PochtaWindow *window = pochta_window_new (application);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (pochta_window_load_lesson (window, lesson, &error));
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_widget_show (GTK_WIDGET (window));
+  spin (150);
+  return window;
+}
+
+static void
+close_window (PochtaWindow *window)
+{
+  gtk_widget_destroy (GTK_WIDGET (window));
+  spin (20);
+}
+
+static char *
+transcript_text (PochtaWindow *window)
+{
+  return pochta_transcript_view_dup_text (pochta_window_get_transcript_view (window));
+}
+
+/* Draws the whole window (header bar included) into a PNG. */
+static void
+save_screenshot (PochtaWindow *window, const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (window);
+  GdkWindow *gdk_window = gtk_widget_get_window (widget);
+  int width = gdk_window_get_width (gdk_window), height = gdk_window_get_height (gdk_window);
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL
+                                              ? g_getenv ("G_TEST_BUILDDIR") : ".", name, NULL);
+
+  spin (100);
+  GdkPixbuf *pixbuf = gdk_pixbuf_get_from_window (gdk_window, 0, 0, width, height);
+  g_assert_nonnull (pixbuf);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", &error, NULL));
+  g_assert_no_error (error);
+  g_object_unref (pixbuf);
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+step_to (PochtaWindow *window, guint position)
+{
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+
+  while (pochta_lesson_player_get_position (player) < position)
+    activate (window, "step");
+}
+
+/* Every line of the thesis' session, in order, in the transcript view. */
+static void
+assert_thesis_lines (const char *text)
+{
+  const char *at = text;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (thesis_lines); i++)
+    {
+      const char *found = strstr (at, thesis_lines[i]);
+      if (found == NULL)
+        g_error ("line %" G_GSIZE_FORMAT " \"%s\" not found in order in:\n%s", i, thesis_lines[i],
+                 text);
+      at = found + strlen (thesis_lines[i]);
+    }
+}
+
+static void
+test_opens (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+
+  g_assert_cmpstr (pochta_lesson_player_get_lesson (player)->id, ==, POCHTA_LESSON_THESIS);
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, 0);
+  /* The submission to comp1 (14 lines, its message folded into 10 lines
+   * of content) and the relay to comp3 (39 lines). */
+  g_assert_cmpuint (pochta_lesson_player_get_n_steps (player), ==, 67);
+  g_assert_nonnull (pochta_network_map_get_scene (pochta_window_get_map (window)));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "step-back"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "step"));
+  g_autofree char *explanation =
+    pochta_explanation_pane_dup_text (pochta_window_get_explanation_pane (window));
+  g_assert_nonnull (strstr (explanation, "comp1 hands Ivanov's letter to comp3"));
+  close_window (window);
+}
+
+static void
+test_plays_to_end (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  PochtaNetworkMap *map = pochta_window_get_map (window);
+
+  activate (window, "step");
+  /* The greeting is on its way across the map. */
+  g_assert_cmpuint (pochta_network_map_get_n_in_flight (map), ==, 1);
+  while (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "step"))
+    activate (window, "step");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==,
+                    pochta_lesson_player_get_n_steps (player));
+
+  g_autofree char *text = transcript_text (window);
+  assert_thesis_lines (text);
+  /* The numbering is the thesis': line 1 is comp1's greeting. */
+  g_assert_true (g_str_has_prefix (strstr (text, "  1  S: 220"), "  1  S: 220 comp1"));
+
+  /* The last line's connection, comp1 -> comp3, is on the diagram. */
+  PochtaSequenceView *diagram = pochta_window_get_sequence_view (window);
+  g_assert_cmpuint (pochta_sequence_view_get_connection (diagram), ==, 2);
+  g_assert_cmpuint (pochta_sequence_view_get_n_arrows (diagram), ==, 39);
+
+  /* comp3 stored the letter for Petrov and Kuznetsova. */
+  g_autoptr (GPtrArray) petrov =
+    pochta_simulation_dup_mailbox (pochta_lesson_player_get_simulation (player),
+                                   "Petrov@comp3.otd2.constr.org", NULL);
+  g_assert_cmpuint (petrov->len, ==, 1);
+
+  /* The screenshot shows the 550 selected and explained. */
+  pochta_lesson_player_seek (player, 49);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "step", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "step", NULL);
+  spin (300);
+  save_screenshot (window, g_getenv ("POCHTA_SCREENSHOT") != NULL ? g_getenv ("POCHTA_SCREENSHOT")
+                                                                   : "window.png");
+  close_window (window);
+}
+
+static void
+test_step_back (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  guint n_steps = pochta_lesson_player_get_n_steps (player);
+
+  step_to (window, 48);
+  g_autofree char *before = transcript_text (window);
+  activate (window, "step");
+  g_autofree char *after = transcript_text (window);
+  g_assert_cmpstr (before, !=, after);
+  activate (window, "step-back");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, 48);
+  g_autofree char *back = transcript_text (window);
+  g_assert_cmpstr (back, ==, before);
+
+  /* At the end the letter is in Petrov's mailbox; a step back before
+   * comp3's 250 to the message takes it out again. */
+  step_to (window, n_steps);
+  PochtaSimulation *simulation = pochta_lesson_player_get_simulation (player);
+  g_autoptr (GPtrArray) stored =
+    pochta_simulation_dup_mailbox (simulation, "Petrov@comp3.otd2.constr.org", NULL);
+  g_assert_cmpuint (stored->len, ==, 1);
+  while (pochta_lesson_player_get_position (player) > 63)
+    activate (window, "step-back");
+  simulation = pochta_lesson_player_get_simulation (player);
+  g_autoptr (GPtrArray) none =
+    pochta_simulation_dup_mailbox (simulation, "Petrov@comp3.otd2.constr.org", NULL);
+  g_assert_cmpuint (none->len, ==, 0);
+
+  activate (window, "restart");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, 0);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "step-back"));
+  close_window (window);
+}
+
+static gboolean
+playing (PochtaLessonPlayer *player)
+{
+  return pochta_lesson_player_get_playing (player);
+}
+
+static void
+play_until_paused (PochtaWindow *window)
+{
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  activate (window, "play-pause");
+  g_assert_true (playing (player));
+  while (playing (player) && g_get_monotonic_time () < deadline)
+    spin (20);
+  g_assert_false (playing (player));
+}
+
+/* Play stops at each checkpoint until it is answered. */
+static void
+test_play_and_quiz (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  PochtaExplanationPane *pane = pochta_window_get_explanation_pane (window);
+  guint right, answered;
+
+  pochta_lesson_player_set_speed (player, POCHTA_LESSON_PLAYER_MAX_SPEED);
+  play_until_paused (window);
+  g_assert_true (pochta_explanation_pane_has_open_quiz (pane));
+  g_autofree char *text = transcript_text (window);
+  g_assert_true (g_str_has_suffix (text, "C: AUTH CRAM-MD5\n"));
+  g_assert_true (pochta_explanation_pane_answer (pane, "334"));
+  pochta_explanation_pane_get_score (pane, &right, &answered);
+  g_assert_cmpuint (right, ==, 1);
+  g_assert_cmpuint (answered, ==, 1);
+
+  play_until_paused (window);
+  g_assert_true (pochta_explanation_pane_has_open_quiz (pane));
+  g_assert_false (pochta_explanation_pane_answer (pane, "252"));
+  g_assert_true (pochta_explanation_pane_answer (pane, "250"));
+  pochta_explanation_pane_get_score (pane, &right, &answered);
+  g_assert_cmpuint (right, ==, 1);
+  g_assert_cmpuint (answered, ==, 2);
+  g_autofree char *explanation = pochta_explanation_pane_dup_text (pane);
+  g_assert_nonnull (strstr (explanation, "Score: 1 of 2"));
+
+  play_until_paused (window);
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==,
+                    pochta_lesson_player_get_n_steps (player));
+  close_window (window);
+}
+
+/* A line selected in the transcript is explained: the lesson's note and
+ * the knowledge base's entry. */
+static void
+test_select_line (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  PochtaTranscriptView *view = pochta_window_get_transcript_view (window);
+
+  step_to (window, 60);
+  PochtaTranscript *transcript =
+    pochta_simulation_get_transcript (pochta_lesson_player_get_simulation (player));
+  guint index = G_MAXUINT;
+  for (guint i = 0; i < pochta_lesson_player_get_n_shown (player); i++)
+    if (pochta_transcript_get_item (transcript, i)->code == 550)
+      index = i;
+  g_assert_cmpuint (index, !=, G_MAXUINT);
+  g_signal_emit_by_name (view, "item-selected", index);
+  g_assert_cmpint (pochta_transcript_view_get_selected_item (view), ==, (int) index);
+  g_autofree char *text =
+    pochta_explanation_pane_dup_text (pochta_window_get_explanation_pane (window));
+  g_assert_nonnull (strstr (text, "S: 550 No such user here"));
+  g_assert_nonnull (strstr (text, "The transaction goes on for the other recipients"));
+  g_assert_nonnull (strstr (text, "RFC 5321"));
+  close_window (window);
+}
+
+typedef struct
+{
+  PochtaExportFormat format;
+  const char *start;     /* what the file starts with */
+  gsize start_length;
+} ExportCase;
+
+static void
+test_export (void)
+{
+  static const ExportCase cases[] = {
+    { POCHTA_EXPORT_TEXT, "# ", 2 },
+    { POCHTA_EXPORT_HTML, "<!DOCTYPE html>", 15 },
+    { POCHTA_EXPORT_JSON, "{", 1 },
+    { POCHTA_EXPORT_PCAP, "\xd4\xc3\xb2\xa1", 4 },
+    { POCHTA_EXPORT_SVG, "<?xml", 5 },
+    { POCHTA_EXPORT_PDF, "%PDF-", 5 },
+    { POCHTA_EXPORT_PNG, "\x89PNG\r\n\x1a\n", 8 },
+  };
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *directory = g_dir_make_tmp ("pochta-export-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  step_to (window, pochta_lesson_player_get_n_steps (player));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *extension = pochta_export_format_to_string (cases[i].format);
+      g_autofree char *name = g_strdup_printf ("transcript.%s", extension);
+      g_autofree char *path = g_build_filename (directory, name, NULL);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_test_message ("export %s", extension);
+      g_assert_true (pochta_window_export_to_file (window, cases[i].format, file, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+      g_assert_cmpuint (length, >, cases[i].start_length);
+      g_assert_cmpmem (contents, cases[i].start_length, cases[i].start, cases[i].start_length);
+      if (cases[i].format == POCHTA_EXPORT_JSON)
+        {
+          g_autoptr (PochtaTranscript) back = pochta_transcript_import_json (contents, length, &error);
+          g_assert_no_error (error);
+          PochtaTranscript *shown =
+            pochta_simulation_get_transcript (pochta_lesson_player_get_simulation (player));
+          g_assert_cmpuint (pochta_transcript_get_n_items (back), ==,
+                            pochta_transcript_get_n_items (shown));
+        }
+      if (cases[i].format == POCHTA_EXPORT_TEXT || cases[i].format == POCHTA_EXPORT_HTML)
+        g_assert_nonnull (g_strstr_len (contents, length, "550 No such user here"));
+      if (cases[i].format == POCHTA_EXPORT_SVG)
+        g_assert_nonnull (g_strstr_len (contents, length, "<svg"));
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (directory), ==, 0);
+  close_window (window);
+}
+
+static void
+test_pop3_lesson (void)
+{
+  PochtaWindow *window = open_window ("pop3-fetch");
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+
+  step_to (window, pochta_lesson_player_get_n_steps (player));
+  g_autofree char *text = transcript_text (window);
+  g_assert_nonnull (strstr (text, "S: +OK"));
+  g_assert_nonnull (strstr (text, "C: RETR 1"));
+  g_assert_nonnull (strstr (text, "C: DELE 1"));
+  close_window (window);
+}
+
+/* The map: hosts are where a click finds them, and an envelope travels
+ * from its host towards the other. */
+static void
+test_map_scene (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PochtaNetwork) network = pochta_network_load_builtin ("constr-org", &error);
+  g_assert_no_error (error);
+  g_autoptr (PochtaMapScene) scene = pochta_map_scene_new (network);
+  const char *from, *to;
+
+  pochta_map_scene_set_size (scene, 800, 400);
+  g_assert_null (pochta_map_scene_host_at (scene, 1, 1));
+  gboolean found_comp3 = FALSE;
+  for (int y = 0; y < 400 && !found_comp3; y += 4)
+    for (int x = 0; x < 800 && !found_comp3; x += 4)
+      found_comp3 = g_strcmp0 (pochta_map_scene_host_at (scene, x, y), "comp3.otd2.constr.org") == 0;
+  g_assert_true (found_comp3);
+
+  pochta_map_scene_add_envelope (scene, "comp1.otd1.constr.org", "comp3.otd2.constr.org", "DATA",
+                                 POCHTA_REPLY_NONE, 0, 1000);
+  g_assert_cmpuint (pochta_map_scene_advance (scene, 500), ==, 1);
+  g_assert_cmpuint (pochta_map_scene_advance (scene, 1000), ==, 0);
+  g_assert_null (pochta_map_scene_envelope_at (scene, 400, 200, &from, &to));
+
+  g_autofree char *tooltip = pochta_map_scene_describe_host (scene, "comp3.otd2.constr.org");
+  g_assert_nonnull (strstr (tooltip, "198.51.100.13"));
+  g_assert_nonnull (strstr (tooltip, "seed"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check (&argc, &argv))
+    {
+      g_test_skip ("no display: run under `meson test --setup headless`");
+      g_printerr ("no display\n");
+      return 77;
+    }
+  application = pochta_application_new ();
+  g_application_set_flags (G_APPLICATION (application), G_APPLICATION_NON_UNIQUE);
+  g_autoptr (GError) error = NULL;
+  g_application_register (G_APPLICATION (application), NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/ui/window/opens", test_opens);
+  g_test_add_func ("/ui/window/plays-to-end", test_plays_to_end);
+  g_test_add_func ("/ui/window/step-back", test_step_back);
+  g_test_add_func ("/ui/window/play-and-quiz", test_play_and_quiz);
+  g_test_add_func ("/ui/window/select-line", test_select_line);
+  g_test_add_func ("/ui/window/export", test_export);
+  g_test_add_func ("/ui/window/pop3-lesson", test_pop3_lesson);
+  g_test_add_func ("/ui/map/scene", test_map_scene);
+  int status = g_test_run ();
+  g_object_unref (application);
+  return status;
+}
