@@ -299,8 +299,9 @@ write_reply (PochtaSmtpServer *self, guint code, const char *enhanced, const cha
       pochta_smtp_append_printable (line, part, strlen (part));
       g_string_truncate (line, MIN (line->len, REPLY_LINE_MAX - 2));
 
+      /* A reply is never message content, not even the 354 that opens it. */
       pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line->str, line->len,
-                                    code, self->state, self->state == POCHTA_SMTP_STATE_DATA);
+                                    code, self->state, FALSE);
       g_byte_array_append (self->output, (const guint8 *) line->str, line->len);
       g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
     }

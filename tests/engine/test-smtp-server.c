@@ -1134,6 +1134,12 @@ test_events (void)
   g_assert_true (stuffed->in_data);
   const PochtaEvent *data_state = event_at (fixture, i + 7);
   g_assert_cmpint (data_state->new_state, ==, POCHTA_SMTP_STATE_DATA);
+  /* The 354 opens the content but is a reply, not part of it. */
+  const PochtaEvent *go_ahead = event_at (fixture, i + 8);
+  g_assert_cmpuint (go_ahead->code, ==, 354);
+  g_assert_false (go_ahead->in_data);
+  g_assert_true (event_at (fixture, i + 11)->in_data);   /* the final dot */
+  g_assert_false (event_at (fixture, i + 14)->in_data);  /* 250 after the data */
   const PochtaEvent *closed = event_at (fixture, i + 18);
   g_assert_cmpstr (closed->text, ==, "QUIT");
   fixture_destroy (fixture);
