@@ -13,15 +13,15 @@
 #include "map-scene.h"
 
 /* Layout, in design units; the whole map is scaled to fit the widget. */
-#define CARD_WIDTH 206.0
+#define CARD_WIDTH 186.0
 #define CARD_HEIGHT 86.0
-#define CARD_GAP 18.0
-#define REGION_PADDING 16.0
+#define CARD_GAP 14.0
+#define REGION_PADDING 14.0
 #define REGION_TITLE 30.0
 #define LAN_DROP 40.0       /* below the cards: the LAN's bus and node */
-#define REGION_GAP 48.0
-#define ROW_GAP 64.0        /* between the departments and the hosts outside them */
-#define MAP_MARGIN 20.0
+#define REGION_GAP 36.0
+#define ROW_GAP 56.0        /* between the departments and the hosts outside them */
+#define MAP_MARGIN 14.0
 #define MAX_SCALE 1.5
 #define LOOP_SIZE 46.0      /* a connection from a host to itself */
 
@@ -98,8 +98,8 @@ typedef struct
   PochtaReplyClass reply_class;
   gint64 start, duration;
   double x, y;        /* where it is now, design units */
-  cairo_surface_t *label_surface;
-  double label_width, label_height;  /* pixels */
+  cairo_surface_t *sprite;           /* the icon and the label */
+  double sprite_width, sprite_height; /* pixels */
 } Envelope;
 
 struct _PochtaMapScene
@@ -161,7 +161,7 @@ envelope_free (gpointer data)
   g_free (envelope->from);
   g_free (envelope->to);
   g_free (envelope->label);
-  g_clear_pointer (&envelope->label_surface, cairo_surface_destroy);
+  g_clear_pointer (&envelope->sprite, cairo_surface_destroy);
   g_free (envelope);
 }
 
@@ -1021,13 +1021,31 @@ ensure_background (PochtaMapScene *self, cairo_t *cr)
 }
 
 static void
-ensure_label (Envelope *envelope, cairo_t *cr)
+draw_envelope_icon (cairo_t *cr, const Rgb *colour, double left, double top)
+{
+  cairo_rectangle (cr, left + 0.5, top + 0.5, ENVELOPE_WIDTH - 1, ENVELOPE_HEIGHT - 1);
+  set_rgb (cr, colour);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  /* The flap. */
+  cairo_move_to (cr, left + 1.5, top + 1.5);
+  cairo_line_to (cr, left + ENVELOPE_WIDTH / 2, top + ENVELOPE_HEIGHT / 2 + 1);
+  cairo_line_to (cr, left + ENVELOPE_WIDTH - 1.5, top + 1.5);
+  cairo_stroke (cr);
+}
+
+/* The envelope and its label, drawn once into an image of their own:
+ * a frame then only copies it to where the envelope is. */
+static void
+ensure_sprite (Envelope *envelope, cairo_t *cr)
 {
   double scale = device_scale (cr);
-  if (envelope->label_surface != NULL)
+  if (envelope->sprite != NULL)
     return;
 
-  /* Measured on the target, then drawn once into an image of its own. */
+  /* Measured on the target. */
   PangoLayout *layout = pango_cairo_create_layout (cr);
   PangoFontDescription *description = pango_font_description_from_string (LABEL_FONT);
   pango_layout_set_font_description (layout, description);
@@ -1036,49 +1054,45 @@ ensure_label (Envelope *envelope, cairo_t *cr)
   int text_width, text_height;
   pango_layout_get_pixel_size (layout, &text_width, &text_height);
 
-  envelope->label_width = text_width + 12;
-  envelope->label_height = text_height + 4;
-  envelope->label_surface = create_image (cr, envelope->label_width, envelope->label_height, scale);
-  cairo_t *label = cairo_create (envelope->label_surface);
+  double label_width = text_width + 12, label_height = text_height + 4;
+  double label_x = ENVELOPE_WIDTH + 3;
+  double icon_top = label_height - 4;
+  envelope->sprite_width = label_x + label_width;
+  envelope->sprite_height = icon_top + ENVELOPE_HEIGHT;
+  envelope->sprite = create_image (cr, envelope->sprite_width, envelope->sprite_height, scale);
+
+  cairo_t *sprite = cairo_create (envelope->sprite);
   const Rgb *colour = &class_colours[envelope->reply_class];
-  rounded_rectangle (label, 0.5, 0.5, envelope->label_width - 1, envelope->label_height - 1,
-                     (envelope->label_height - 1) / 2);
-  cairo_set_source_rgba (label, 1, 1, 1, 0.94);
-  cairo_fill_preserve (label);
-  set_rgb (label, colour);
-  cairo_set_line_width (label, 1);
-  cairo_stroke (label);
-  cairo_move_to (label, 6, 2);
-  pango_cairo_update_layout (label, layout);
-  pango_cairo_show_layout (label, layout);
-  cairo_destroy (label);
+  rounded_rectangle (sprite, label_x + 0.5, 0.5, label_width - 1, label_height - 1,
+                     (label_height - 1) / 2);
+  cairo_set_source_rgba (sprite, 1, 1, 1, 0.94);
+  cairo_fill_preserve (sprite);
+  set_rgb (sprite, colour);
+  cairo_set_line_width (sprite, 1);
+  cairo_stroke (sprite);
+  cairo_move_to (sprite, label_x + 6, 2);
+  pango_cairo_update_layout (sprite, layout);
+  pango_cairo_show_layout (sprite, layout);
+  draw_envelope_icon (sprite, colour, 0, icon_top);
+  cairo_destroy (sprite);
   g_object_unref (layout);
 }
 
 static void
 draw_envelope (PochtaMapScene *self, cairo_t *cr, Envelope *envelope)
 {
-  double x = round (self->offset_x + envelope->x * self->scale);
-  double y = round (self->offset_y + envelope->y * self->scale);
-  const Rgb *colour = &class_colours[envelope->reply_class];
-  double left = x - ENVELOPE_WIDTH / 2, top = y - ENVELOPE_HEIGHT / 2;
+  ensure_sprite (envelope, cr);
 
-  cairo_rectangle (cr, left, top, ENVELOPE_WIDTH, ENVELOPE_HEIGHT);
-  set_rgb (cr, colour);
-  cairo_fill_preserve (cr);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_set_line_width (cr, 1);
-  cairo_stroke (cr);
-  /* The flap. */
-  cairo_move_to (cr, left + 1, top + 1);
-  cairo_line_to (cr, x, y + 1);
-  cairo_line_to (cr, left + ENVELOPE_WIDTH - 1, top + 1);
-  cairo_stroke (cr);
-
-  ensure_label (envelope, cr);
-  cairo_set_source_surface (cr, envelope->label_surface, x + ENVELOPE_WIDTH / 2 + 3,
-                            top - envelope->label_height + 4);
-  cairo_paint (cr);
+  /* The icon is centred on the envelope's place; whole pixels keep the
+   * copy sharp. */
+  double x = round (self->offset_x + envelope->x * self->scale - ENVELOPE_WIDTH / 2);
+  double y = round (self->offset_y + envelope->y * self->scale + ENVELOPE_HEIGHT / 2
+                    - envelope->sprite_height);
+  /* Filling just the sprite's rectangle: a paint would composite over the
+   * whole clip. */
+  cairo_set_source_surface (cr, envelope->sprite, x, y);
+  cairo_rectangle (cr, x, y, envelope->sprite_width, envelope->sprite_height);
+  cairo_fill (cr);
 }
 
 void

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "pochta-application.h"
 #include "pochta-window.h"
@@ -141,6 +142,17 @@ pochta_application_class_init (PochtaApplicationClass *klass)
 static void
 pochta_application_init (PochtaApplication *self)
 {
+}
+
+void
+pochta_application_init_i18n (void)
+{
+  const char *localedir = g_getenv ("POCHTA_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 PochtaApplication *

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PochtaApplication, pochta_application, POCHTA, APPLICATION,
                       GtkApplication)
 
+/* setlocale and the gettext domain, from POCHTA_LOCALEDIR when set (an
+ * uninstalled build's catalogues), else the installed ones. */
+void pochta_application_init_i18n (void);
+
 PochtaApplication *pochta_application_new (void);
 
 /* The application's settings, or NULL when the schema is not installed

@@ -15,10 +15,10 @@
 #define MARGIN 16.0
 #define GUTTER 40.0          /* the line numbers */
 #define BOX_HEIGHT 44.0
-#define BOX_WIDTH 196.0
+#define BOX_WIDTH 172.0
 #define ROW_HEIGHT 24.0
 #define STATE_ROW_HEIGHT 22.0
-#define MIN_SPAN 300.0
+#define MIN_SPAN 260.0
 #define ARROW_HEAD 7.0
 
 typedef struct

@@ -103,8 +103,9 @@ save_screenshot (PochtaWindow *window, const char *name)
   GtkWidget *widget = GTK_WIDGET (window);
   GdkWindow *gdk_window = gtk_widget_get_window (widget);
   int width = gdk_window_get_width (gdk_window), height = gdk_window_get_height (gdk_window);
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL
-                                              ? g_getenv ("G_TEST_BUILDDIR") : ".", name, NULL);
+  const char *directory = g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".";
+  g_autofree char *path = g_path_is_absolute (name) ? g_strdup (name)
+                                                    : g_build_filename (directory, name, NULL);
 
   spin (100);
   GdkPixbuf *pixbuf = gdk_pixbuf_get_from_window (gdk_window, 0, 0, width, height);
@@ -427,6 +428,7 @@ test_map_scene (void)
 int
 main (int argc, char **argv)
 {
+  pochta_application_init_i18n ();
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check (&argc, &argv))
     {
