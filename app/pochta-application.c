@@ -15,6 +15,7 @@ struct _PochtaApplication
   GtkApplication parent_instance;
 
   GSettings *settings;
+  char *lesson;   /* --lesson, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (PochtaApplication, pochta_application, GTK_TYPE_APPLICATION)
@@ -112,11 +113,29 @@ pochta_application_startup (GApplication *application)
 static void
 pochta_application_activate (GApplication *application)
 {
+  PochtaApplication *self = POCHTA_APPLICATION (application);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  g_autoptr (GError) error = NULL;
 
   if (window == NULL)
-    window = GTK_WINDOW (pochta_window_new (POCHTA_APPLICATION (application)));
+    window = GTK_WINDOW (pochta_window_new (self));
+  if (self->lesson != NULL && !pochta_window_load_lesson (POCHTA_WINDOW (window), self->lesson, &error))
+    g_printerr ("pochta: %s\n", error->message);
   gtk_window_present (window);
+}
+
+static int
+pochta_application_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  PochtaApplication *self = POCHTA_APPLICATION (application);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("pochta %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  g_variant_dict_lookup (options, "lesson", "s", &self->lesson);
+  return -1;
 }
 
 static void
@@ -125,6 +144,7 @@ pochta_application_dispose (GObject *object)
   PochtaApplication *self = POCHTA_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->lesson, g_free);
   G_OBJECT_CLASS (pochta_application_parent_class)->dispose (object);
 }
 
@@ -137,11 +157,20 @@ pochta_application_class_init (PochtaApplicationClass *klass)
   object_class->dispose = pochta_application_dispose;
   application_class->startup = pochta_application_startup;
   application_class->activate = pochta_application_activate;
+  application_class->handle_local_options = pochta_application_handle_local_options;
 }
+
+static const GOptionEntry options[] = {
+  { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL, N_("Open this lesson (seed-session, pop3-fetch)"),
+    N_("ID") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+  { NULL }
+};
 
 static void
 pochta_application_init (PochtaApplication *self)
 {
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
 }
 
 void
