@@ -18,7 +18,10 @@ typedef struct
 } CliCommand;
 
 static const CliCommand commands[] = {
-  { "play", cli_play, N_("Play the thesis' SMTP session and print its transcript") },
+  { "play", cli_play, N_("Play a lesson step by step (by default the thesis' SMTP session)") },
+  { "check", cli_check, N_("Run lessons and scenarios headless and check what they expect") },
+  { "network", cli_network, N_("Print a network: hosts, users, lists, MX records, links") },
+  { "simulate", cli_simulate, N_("Send letters across a generated network, for scale") },
   { "export", cli_export, N_("Write a transcript as text, HTML, pcap or a diagram") },
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""pochta-cli play, checked from outside: the thesis lines in order, the
-CRAM-MD5 response recomputed with Python's own hmac, determinism, and
-clear usage errors."""
+"""pochta-cli play, checked from outside: the thesis lines in order (the
+seed-session lesson run through the simulation), the CRAM-MD5 response
+recomputed with Python's own hmac, determinism, quizzes read from stdin,
+the Russian lesson, exports, and clear usage errors."""
 import base64
 import hmac
 import os
@@ -12,11 +13,14 @@ import sys
 import unittest
 
 CLI = os.environ.get("POCHTA_CLI") or sys.argv.pop(1)
+LESSONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lessons")
 
 
-def run(*args):
+def run(*args, stdin_text=None, env=None):
+    """Runs pochta-cli; stdin is empty (or stdin_text), never the terminal."""
     return subprocess.run([CLI, *args], capture_output=True, text=True,
-                          env=dict(os.environ, LANGUAGE="C", LC_ALL="C.UTF-8"))
+                          input=stdin_text if stdin_text is not None else "",
+                          env=dict(os.environ, LANGUAGE="C", LC_ALL="C.UTF-8", **(env or {})))
 
 
 def wire_lines(stdout):
@@ -76,9 +80,13 @@ class PlayTest(unittest.TestCase):
         self.assertIn(("C", "Hello!"), got)
         self.assertIn(("C", "Test mail."), got)
         mail = [t for d, t in got if t.startswith("MAIL FROM:")]
-        self.assertEqual(len(mail), 1)
-        # RFC 1870 §6: the client declares the size because SIZE is offered.
-        self.assertRegex(mail[0], r"^MAIL FROM:<Ivanov@comp1\.otd1\.constr\.org> SIZE=\d+$")
+        # The thesis' own line: its client declares no SIZE (RFC 1870 §6
+        # makes SIZE= optional).
+        self.assertEqual(mail, ["MAIL FROM:<Ivanov@comp1.otd1.constr.org>"])
+        self.assertEqual(got[got.index(("C", mail[0])) + 1], ("S", "250 OK"))
+        # The thesis' numbering: the greeting is line 1, QUIT's reply 40.
+        self.assertEqual(self.lines[0][0], 1)
+        self.assertEqual(self.lines[-1], (40, "S", "221 comp3.otd2.constr.org Service closing transmission channel"))
 
     def test_cram_md5_response_is_hmac_of_the_challenge(self):
         got = [(d, t) for _, d, t in self.lines]
@@ -105,6 +113,17 @@ class PlayTest(unittest.TestCase):
         self.assertEqual(other.returncode, 0)
         self.assertNotEqual(other.stdout, self.result.stdout)
 
+    def test_explanations_cite_the_numbered_lines(self):
+        # Explanations are wrapped for the terminal: compare words.
+        out = " ".join(self.result.stdout.split())
+        self.assertIn("Line 1: comp3 greets with 220", out)
+        self.assertIn("Lines 3–9: a multi-line 250 reply", out)
+        # The lesson says why the thesis' own fred exchange cannot be checked.
+        self.assertIn("fred", out)
+        self.assertIn("never published", out)
+        # Explanations come before the lines they explain.
+        self.assertLess(out.index("Line 24: DATA"), out.index(" 24 C: DATA"))
+
     def test_show_message(self):
         shown = run("play", "--show-message")
         self.assertEqual(shown.returncode, 0)
@@ -114,6 +133,71 @@ class PlayTest(unittest.TestCase):
         # The stored copy: Received: first, then the client's own header.
         self.assertTrue(text[received:].split("\n")[3].startswith("From: Ivan Ivanov <Ivanov@comp1.otd1.constr.org>"))
         self.assertTrue(text.rstrip("\n").endswith("Hello!\nTest mail.\nIvanov"))
+
+
+class LessonTest(unittest.TestCase):
+    def test_quizzes_read_from_stdin_and_score(self):
+        # Four quizzes: CRAM-MD5 (by number), VRFY (free text), 550 (wrong),
+        # "250 after the dot" (by its text, any case).
+        r = run("play", stdin_text="1\nvrfy petrov\n1\n250 AFTER THE DOT\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("Right."), 3)
+        self.assertIn("Not quite: the answer is 550.", r.stdout)
+        self.assertIn("Hint: A 5yz code is a permanent refusal", r.stdout)
+        self.assertIn("Score: 3 of 4 questions answered right.", r.stdout)
+
+    def test_all_shows_answers_and_asks_nothing(self):
+        r = run("play", "--all", stdin_text="2\n2\n2\n2\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("Your answer:", r.stdout)
+        self.assertNotIn("Score:", r.stdout)
+        self.assertIn("Answer: 550", r.stdout)
+        self.assertEqual(wire_lines(r.stdout), wire_lines(run("play").stdout))
+
+    def test_by_id_and_by_file_agree(self):
+        lesson = os.path.join(LESSONS, "seed-session.lesson")
+        by_file = run("play", "--all", "--lang", "en", lesson)
+        self.assertEqual(by_file.returncode, 0, by_file.stderr)
+        self.assertEqual(by_file.stdout, run("play", "--all", "--lang", "en", "seed-session").stdout)
+
+    def test_russian(self):
+        r = run("play", "--all", "--lang", "ru")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The wire stays English whatever the language.
+        self.assertEqual(wire_lines(r.stdout), wire_lines(run("play", "--all").stdout))
+        if re.search("[а-яА-Я]", r.stdout) is None:
+            self.skipTest("po/ru.po has no translation of the lesson yet")
+        self.assertIn("Сеанс SMTP", r.stdout)
+
+    def test_export_json_is_deterministic(self):
+        import json
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [os.path.join(tmp, name) for name in ("a.json", "b.json")]
+            for path in paths:
+                r = run("play", "--all", "--export", "json", "-o", path)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            with open(paths[0], "rb") as a, open(paths[1], "rb") as b:
+                first = a.read()
+                self.assertEqual(first, b.read())
+            doc = json.loads(first)
+            lines = [i["text"] for i in doc["items"] if i["kind"] == "line"]
+            self.assertEqual(lines[0], "220 comp3.otd2.constr.org Simple Mail Transfer Service Ready")
+            self.assertEqual(len(lines), 40)
+
+    def test_failed_expectation(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "wrong.lesson")
+            with open(path, "w") as f:
+                f.write("[Lesson]\nId=wrong\nTitle=Wrong\nNetwork=constr-org\n\n"
+                        "[Step 01]\nConnection=comp1.otd1.constr.org -> comp3.otd2.constr.org:25\n"
+                        "Send=RCPT TO:<Petrov@comp3.otd2.constr.org>\nExpect=250\n")
+            r = run("play", "--all", path)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(path + ":9: [Step 01] expected 250, got 503 Bad sequence of commands", r.stderr)
+            # The lines are still shown.
+            self.assertIn("RCPT TO:<Petrov@comp3.otd2.constr.org>", r.stdout)
 
 
 class UsageTest(unittest.TestCase):
@@ -128,9 +212,27 @@ class UsageTest(unittest.TestCase):
         self.assertIn("unknown command 'frobnicate'", r.stderr)
 
     def test_extra_argument(self):
-        r = run("play", "extra")
+        r = run("play", "seed-session", "extra")
         self.assertEqual(r.returncode, 2)
         self.assertIn("pochta-cli play:", r.stderr)
+
+    def test_unknown_lesson(self):
+        r = run("play", "no-such-lesson")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no-such-lesson: no such file, nor a built-in lesson (built-in: seed-session", r.stderr)
+
+    def test_bad_language(self):
+        r = run("play", "--lang", "de")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("pochta-cli play: --lang is ru or en", r.stderr)
+
+    def test_export_needs_output(self):
+        r = run("play", "--export", "json")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--export and -o go together", r.stderr)
+        r = run("play", "--export", "doc", "-o", "x.doc")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--export is one of", r.stderr)
 
     def test_bad_option(self):
         r = run("play", "--seed", "many")
@@ -141,6 +243,8 @@ class UsageTest(unittest.TestCase):
         r = run("play", "--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn("--show-message", r.stdout)
+        self.assertIn("--all", r.stdout)
+        self.assertIn("--lang", r.stdout)
 
 
 if __name__ == "__main__":
