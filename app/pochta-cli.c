@@ -23,6 +23,7 @@ static const CliCommand commands[] = {
   { "network", cli_network, N_("Print a network: hosts, users, lists, MX records, links") },
   { "simulate", cli_simulate, N_("Send letters across a generated network, for scale") },
   { "export", cli_export, N_("Write a transcript as text, HTML, pcap or a diagram") },
+  { "explain", cli_explain, N_("Explain a reply code, status code, POP3 response or SASL step") },
 };
 
 int
@@ -46,7 +47,10 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* POCHTA_LOCALEDIR points an uninstalled pochta-cli at the build
+   * directory's catalogues (po/LANG/LC_MESSAGES/pochta.mo). */
+  const char *localedir = g_getenv ("POCHTA_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
