@@ -17,6 +17,7 @@ int cli_network (int argc, char **argv);
 int cli_simulate (int argc, char **argv);
 int cli_export (int argc, char **argv);
 int cli_explain (int argc, char **argv);
+int cli_serve (int argc, char **argv);
 
 /* Prints "pochta-cli COMMAND: message" and a hint to --help; returns 2. */
 int cli_usage_error (const char *command, const char *message);

@@ -24,6 +24,7 @@ static const CliCommand commands[] = {
   { "simulate", cli_simulate, N_("Send letters across a generated network, for scale") },
   { "export", cli_export, N_("Write a transcript as text, HTML, pcap or a diagram") },
   { "explain", cli_explain, N_("Explain a reply code, status code, POP3 response or SASL step") },
+  { "serve", cli_serve, N_("Put simulated hosts on real loopback ports for real mail clients") },
 };
 
 int

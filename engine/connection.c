@@ -42,7 +42,7 @@ struct _PochtaConnection
   guint handle;
   guint transcript_id;
   PochtaProtocol protocol;
-  char *client_host;        /* OUTSIDE_ADDRESS for a client outside the network */
+  char *client_host;        /* a client outside the network: its address */
   char *server_host;
   gboolean outside;
   guint16 client_port;
@@ -355,11 +355,12 @@ fail_at (PochtaConnection *self, gint64 time, const char *reason)
   pochta_scheduler_add (self->context->scheduler, time, run_failure, failure, failure_free);
 }
 
+/* A client outside the network is known by its address alone. */
 static const char *
 host_address (PochtaSimContext *context, const char *name)
 {
   PochtaSimHost *host = pochta_sim_context_find_host (context, name);
-  return host != NULL ? pochta_sim_host_get_address (host) : OUTSIDE_ADDRESS;
+  return host != NULL ? pochta_sim_host_get_address (host) : name;
 }
 
 static void
@@ -397,8 +398,9 @@ arrive (gpointer data)
       fail_at (self, self->open_time + self->context->connect_timeout, "Connection timed out");
       return;
     }
-  gpointer session = pochta_sim_host_accept (host, self->server_port,
-                                             self->outside ? NULL : self->client_host, &klass);
+  gpointer session
+    = pochta_sim_host_accept (host, self->server_port, self->outside ? NULL : self->client_host,
+                              self->client_host, &klass);
   if (session == NULL)
     {
       /* The RST takes the way back. */
@@ -453,6 +455,32 @@ pochta_connection_open (PochtaSimContext            *context,
   else
     pochta_scheduler_add (context->scheduler, self->open_time + self->latency, arrive,
                           connection_ref (self), pochta_connection_unref);
+  return self;
+}
+
+PochtaConnection *
+pochta_connection_open_outside (PochtaSimContext            *context,
+                                PochtaProtocol               protocol,
+                                const char                  *client_address,
+                                guint16                      client_port,
+                                const char                  *server_host,
+                                guint16                      server_port,
+                                gpointer                     client_session,
+                                const PochtaSessionClass    *client_class,
+                                const PochtaConnectionOwner *owner)
+{
+  g_return_val_if_fail (client_address != NULL, NULL);
+
+  PochtaConnection *self = pochta_connection_open (context, protocol, NULL, server_host,
+                                                   server_port, client_session, client_class, owner);
+  /* The handshake is still ahead (it is scheduled, never immediate), so
+   * the transcript and the server's Received: see the real peer. */
+  if (self != NULL)
+    {
+      g_free (self->client_host);
+      self->client_host = g_strdup (client_address);
+      self->client_port = client_port;
+    }
   return self;
 }
 
@@ -517,6 +545,20 @@ pochta_connection_client_ready (PochtaConnection *self)
   if (!self->established || self->over)
     return;
   pump (self, SIDE_CLIENT);
+  check_finished (self);
+}
+
+void
+pochta_connection_shutdown (PochtaConnection *self, const char *reason)
+{
+  g_return_if_fail (self != NULL);
+
+  Side *server = &self->sides[SIDE_SERVER];
+  if (!self->established || self->over || server->klass->shutdown == NULL
+      || server->klass->is_done (server->session))
+    return;
+  server->klass->shutdown (server->session, reason);
+  pump (self, SIDE_SERVER);
   check_finished (self);
 }
 

@@ -30,6 +30,10 @@ typedef struct
   /* The session will neither send nor read any more. */
   gboolean (*is_done) (gpointer session);
   void (*free) (gpointer session);
+  /* NULL, or (servers) the service goes away or the client idled too
+   * long: the session says so as its protocol allows and closes.  reason
+   * as pochta_smtp_server_shutdown () takes it. */
+  void (*shutdown) (gpointer session, const char *reason);
 } PochtaSessionClass;
 
 extern const PochtaSessionClass pochta_smtp_server_session_class;
@@ -69,6 +73,19 @@ PochtaConnection *pochta_connection_open (PochtaSimContext            *context,
                                           const PochtaSessionClass    *client_class,
                                           const PochtaConnectionOwner *owner);
 
+/* The same for a real client outside the network (the loopback bridge,
+ * constr-org.md) at client_address:client_port, which the transcript
+ * shows as they are. */
+PochtaConnection *pochta_connection_open_outside (PochtaSimContext            *context,
+                                                  PochtaProtocol               protocol,
+                                                  const char                  *client_address,
+                                                  guint16                      client_port,
+                                                  const char                  *server_host,
+                                                  guint16                      server_port,
+                                                  gpointer                     client_session,
+                                                  const PochtaSessionClass    *client_class,
+                                                  const PochtaConnectionOwner *owner);
+
 /* Drops a reference; the context's table of connections holds one. */
 void pochta_connection_unref (gpointer connection);
 
@@ -84,6 +101,10 @@ gboolean pochta_connection_involves (PochtaConnection *self, const char *host);
 
 /* The client session has more to send (the console typed a line). */
 void pochta_connection_client_ready (PochtaConnection *self);
+/* The server's session shuts down (its class's shutdown, reason as it
+ * takes it) and what it says goes on the wire; nothing when its class has
+ * no shutdown or the connection is not established. */
+void pochta_connection_shutdown (PochtaConnection *self, const char *reason);
 /* The path changed: new latency for bytes sent from now on, or (FALSE)
  * no path any more, which breaks the connection. */
 void pochta_connection_path_changed (PochtaConnection *self);

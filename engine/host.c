@@ -121,6 +121,16 @@ pochta_sim_host_get_store (PochtaSimHost *self)
   return self->store;
 }
 
+void
+pochta_sim_host_set_store (PochtaSimHost *self, PochtaMailStore *store)
+{
+  g_return_if_fail (self != NULL && store != NULL);
+
+  pochta_mail_store_ref (store);
+  pochta_mail_store_unref (self->store);
+  self->store = store;
+}
+
 PochtaMta *
 pochta_sim_host_get_mta (PochtaSimHost *self)
 {
@@ -378,7 +388,7 @@ smtp_session_free (gpointer data)
 }
 
 static SmtpSession *
-smtp_session_new (PochtaSimHost *self, const char *client_host)
+smtp_session_new (PochtaSimHost *self, const char *client_host, const char *outside_address)
 {
   SmtpSession *session = g_new0 (SmtpSession, 1);
   PochtaSimHost *client
@@ -388,8 +398,9 @@ smtp_session_new (PochtaSimHost *self, const char *client_host)
   session->host = self;
   session->client_host = g_strdup (client != NULL ? pochta_sim_host_get_name (client) : NULL);
   /* A client from outside is the loopback bridge's (constr-org.md). */
-  session->client_address
-    = g_strdup (client != NULL ? pochta_sim_host_get_address (client) : "127.0.0.1");
+  session->client_address = g_strdup (client != NULL ? pochta_sim_host_get_address (client)
+                                      : outside_address != NULL ? outside_address
+                                                                : "127.0.0.1");
   pochta_smtp_limits_init_defaults (&limits);
   if (self->size_limit > 0)
     limits.message_size_max = self->size_limit;
@@ -468,9 +479,15 @@ smtp_is_done (gpointer s)
   return pochta_smtp_server_session_class.is_done (SERVER (s));
 }
 
+static void
+smtp_shutdown (gpointer s, const char *reason)
+{
+  pochta_smtp_server_session_class.shutdown (SERVER (s), reason);
+}
+
 static const PochtaSessionClass host_smtp_session_class = {
   smtp_feed, smtp_feed_eof, smtp_peek, smtp_consume, smtp_next_event, smtp_get_state,
-  smtp_state_name, smtp_is_done, smtp_session_free,
+  smtp_state_name, smtp_is_done, smtp_session_free, smtp_shutdown,
 };
 
 /* ---- POP3 ---- */
@@ -521,6 +538,7 @@ gpointer
 pochta_sim_host_accept (PochtaSimHost             *self,
                         guint16                    port,
                         const char                *client_host,
+                        const char                *client_address,
                         const PochtaSessionClass **out_class)
 {
   g_return_val_if_fail (self != NULL && out_class != NULL, NULL);
@@ -528,7 +546,7 @@ pochta_sim_host_accept (PochtaSimHost             *self,
   if (port != 0 && port == self->description->smtp_port)
     {
       *out_class = &host_smtp_session_class;
-      return smtp_session_new (self, client_host);
+      return smtp_session_new (self, client_host, client_address);
     }
   if (port != 0 && port == self->description->pop3_port)
     {

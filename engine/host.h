@@ -44,6 +44,9 @@ const char *pochta_sim_host_get_name (PochtaSimHost *self);
 const char *pochta_sim_host_get_address (PochtaSimHost *self);
 const PochtaHost *pochta_sim_host_get_description (PochtaSimHost *self);
 PochtaMailStore *pochta_sim_host_get_store (PochtaSimHost *self);
+/* Replaces the mail store (a reference is taken); before any session
+ * uses the old one. */
+void pochta_sim_host_set_store (PochtaSimHost *self, PochtaMailStore *store);
 PochtaMta *pochta_sim_host_get_mta (PochtaSimHost *self);
 
 gboolean pochta_sim_host_is_up (PochtaSimHost *self);
@@ -62,10 +65,12 @@ void pochta_sim_host_set_mailbox_full (PochtaSimHost *self, const char *login, g
 gboolean pochta_sim_host_is_mailbox_full (PochtaSimHost *self, const char *login);
 
 /* A new session for a connection from client_host to port, started (its
- * greeting queued), or NULL when no service listens there (refused). */
+ * greeting queued), or NULL when no service listens there (refused).
+ * client_host NULL: a client outside the network, at client_address. */
 gpointer pochta_sim_host_accept (PochtaSimHost             *self,
                                  guint16                    port,
                                  const char                *client_host,
+                                 const char                *client_address,
                                  const PochtaSessionClass **out_class);
 
 /* A message that originates on this host (a bounce): each recipient is

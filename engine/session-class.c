@@ -66,10 +66,16 @@ smtp_server_free (gpointer session)
   pochta_smtp_server_free (session);
 }
 
+static void
+smtp_server_shutdown (gpointer session, const char *reason)
+{
+  pochta_smtp_server_shutdown (session, reason);
+}
+
 const PochtaSessionClass pochta_smtp_server_session_class = {
   smtp_server_feed, smtp_server_feed_eof, smtp_server_peek, smtp_server_consume,
   smtp_server_next_event, smtp_server_get_state, smtp_server_state_name, smtp_server_is_done,
-  smtp_server_free,
+  smtp_server_free, smtp_server_shutdown,
 };
 
 /* ---- SMTP client ---- */
@@ -190,10 +196,19 @@ pop3_server_free (gpointer session)
   pochta_pop3_server_free (session);
 }
 
+/* POP3 has no reply for a server that goes away: RFC 1939 §3's
+ * autologout closes without one, releasing the lock and removing nothing
+ * (§6). */
+static void
+pop3_server_shutdown (gpointer session, const char *reason)
+{
+  pochta_pop3_server_autologout (session);
+}
+
 const PochtaSessionClass pochta_pop3_server_session_class = {
   pop3_server_feed, pop3_server_feed_eof, pop3_server_peek, pop3_server_consume,
   pop3_server_next_event, pop3_server_get_state, pop3_server_state_name, pop3_server_is_done,
-  pop3_server_free,
+  pop3_server_free, pop3_server_shutdown,
 };
 
 /* ---- POP3 client ---- */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ascii-case-private.h"
+#include "bridge-client.h"
 #include "console.h"
 #include "host.h"
 #include "mua.h"
@@ -524,6 +525,110 @@ pochta_simulation_connection_get_last_reply (PochtaSimulation *self, guint handl
   if (console != NULL)
     return pochta_console_get_last_reply (console);
   return g_hash_table_lookup (self->closed_replies, GUINT_TO_POINTER (handle));
+}
+
+/* ---- real clients ---- */
+
+static void
+on_bridged_failed (PochtaConnection *connection, const char *reason, gpointer data)
+{
+  PochtaSimulation *self = data;
+  pochta_sim_context_record (&self->context, pochta_connection_get_server_host (connection),
+                             "connect-failed", "real client %s: %s",
+                             pochta_connection_get_client_host (connection), reason);
+}
+
+guint
+pochta_simulation_connect_bridged (PochtaSimulation   *self,
+                                   const char         *to_host,
+                                   guint16             port,
+                                   const char         *client_address,
+                                   guint16             client_port,
+                                   PochtaBridgeClient *client,
+                                   GError            **error)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (self), 0);
+  g_return_val_if_fail (to_host != NULL && client_address != NULL && client != NULL, 0);
+
+  PochtaSimHost *to = require_host (self, to_host, error);
+  if (to == NULL)
+    return 0;
+  const PochtaHost *description = pochta_sim_host_get_description (to);
+  if (port == 0 || (port != description->smtp_port && port != description->pop3_port))
+    {
+      g_set_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_NO_SERVICE,
+                   "%s has no service on port %u", to_host, port);
+      return 0;
+    }
+  sync_time (self);
+  PochtaProtocol protocol
+    = port == description->pop3_port ? POCHTA_PROTOCOL_POP3 : POCHTA_PROTOCOL_SMTP;
+  PochtaConnectionOwner owner = {
+    .failed = on_bridged_failed,
+    .user_data = self,
+  };
+  PochtaConnection *connection = pochta_connection_open_outside (
+    &self->context, protocol, client_address, client_port, to_host, port,
+    pochta_bridge_client_ref (client), &pochta_bridge_client_session_class, &owner);
+  changed (self);
+  return pochta_connection_get_handle (connection);
+}
+
+void
+pochta_simulation_bridged_ready (PochtaSimulation *self, guint handle)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self));
+
+  PochtaConnection *connection
+    = g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle));
+  if (connection == NULL)
+    return;
+  sync_time (self);
+  pochta_connection_client_ready (connection);
+}
+
+void
+pochta_simulation_shutdown_connection (PochtaSimulation *self, guint handle, const char *reason)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self));
+
+  PochtaConnection *connection
+    = g_hash_table_lookup (self->context.connections, GUINT_TO_POINTER (handle));
+  if (connection == NULL)
+    return;
+  sync_time (self);
+  pochta_connection_shutdown (connection, reason);
+  changed (self);
+}
+
+void
+pochta_simulation_record_event (PochtaSimulation *self,
+                                const char       *host,
+                                const char       *event,
+                                const char       *text)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self) && host != NULL && event != NULL);
+  pochta_sim_context_record (&self->context, host, event, "%s", text != NULL ? text : "");
+}
+
+gboolean
+pochta_simulation_set_maildir (PochtaSimulation *self, const char *root, GError **error)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (self) && root != NULL, FALSE);
+
+  GPtrArray *hosts = pochta_network_get_hosts (self->context.network);
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      const PochtaHost *description = g_ptr_array_index (hosts, i);
+      g_autofree char *path = g_build_filename (root, description->name, NULL);
+      g_autoptr (PochtaMailStore) store = pochta_mail_store_new_maildir (
+        path, self->context.generator, description->name, error);
+      if (store == NULL)
+        return FALSE;
+      pochta_sim_host_set_store (pochta_sim_context_find_host (&self->context, description->name),
+                                 store);
+    }
+  return TRUE;
 }
 
 /* ---- faults ---- */

@@ -142,6 +142,43 @@ guint pochta_simulation_connection_get_transcript_id (PochtaSimulation *self, gu
 /* The last line the server sent on it, or NULL. */
 const char *pochta_simulation_connection_get_last_reply (PochtaSimulation *self, guint connection);
 
+/* ---- real clients (the loopback bridge, bridge.h) ---- */
+
+typedef struct _PochtaBridgeClient PochtaBridgeClient;
+
+/* A connection from a real client at client_address:client_port (outside
+ * the network: no latency, relaying refused unless it authenticates,
+ * constr-org.md) to to_host:port, carrying client's bytes (the connection
+ * takes a reference).  The protocol is POP3 when port is the host's POP3
+ * port, else SMTP.  Returns its handle, or 0 with error when no such host
+ * or no service on that port. */
+guint pochta_simulation_connect_bridged (PochtaSimulation   *self,
+                                         const char         *to_host,
+                                         guint16             port,
+                                         const char         *client_address,
+                                         guint16             client_port,
+                                         PochtaBridgeClient *client,
+                                         GError            **error);
+/* The real client on the connection wrote or hung up: its bytes go on
+ * the wire now.  Nothing when the connection is over. */
+void pochta_simulation_bridged_ready (PochtaSimulation *self, guint connection);
+/* The connection's server goes away (SMTP: 421, reason as
+ * pochta_smtp_server_shutdown () takes it; POP3: autologout, RFC 1939
+ * §3).  Nothing when the connection is over. */
+void pochta_simulation_shutdown_connection (PochtaSimulation *self,
+                                            guint             connection,
+                                            const char       *reason);
+/* Records an event on host in the transcript at the current time, as the
+ * MTAs record theirs (the bridge refusing a client, say). */
+void pochta_simulation_record_event (PochtaSimulation *self,
+                                     const char       *host,
+                                     const char       *event,
+                                     const char       *text);
+/* Keeps every host's mailboxes on disk, root/<host>/<login> being one
+ * user's Maildir (mail-store.h), and loads what is there already.  Call
+ * before any action. */
+gboolean pochta_simulation_set_maildir (PochtaSimulation *self, const char *root, GError **error);
+
 /* Switches a fault (fault.h) on or off for target.  parameter: the slow
  * link's factor, the size limit; ignored otherwise and when switching
  * off. */

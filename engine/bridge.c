@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The loopback bridge: real sockets in, simulated hosts' sessions behind
+ * them, the virtual clock run in real time. */
+#define G_LOG_DOMAIN "pochta-bridge"
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "bridge-client.h"
+#include "bridge.h"
+
+/* The kernel caps a listen backlog at net.core.somaxconn (4096 on
+ * current Linux); GIO asks for 10, which refuses a burst of clients. */
+#define BACKLOG 4096
+#define DEFAULT_MAX_SESSIONS 1000
+/* RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the
+ * next command. */
+#define SMTP_IDLE_TIMEOUT (5 * G_TIME_SPAN_MINUTE)
+/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
+#define POP3_IDLE_TIMEOUT (10 * G_TIME_SPAN_MINUTE)
+/* One read at most; RFC 2920 §3.2's window of pipelined commands fits
+ * many times over. */
+#define READ_SIZE (64 * 1024)
+/* How much a client may send before its greeting before the bridge stops
+ * reading it: a command line of RFC 5321 §4.5.3.1.4 many times over. */
+#define EARLY_MAX (16 * 1024)
+/* How long shutdown waits for clients to take what is written. */
+#define SHUTDOWN_GRACE (2 * G_TIME_SPAN_SECOND)
+
+typedef struct
+{
+  char *host;
+  PochtaProtocol protocol;
+  guint16 service_port;     /* the simulated host's port */
+} Listener;
+
+typedef struct
+{
+  PochtaBridge *bridge;
+  Listener *listener;
+  GSocketConnection *stream;
+  GSocket *socket;
+  char *peer_address;
+  guint16 peer_port;
+  PochtaBridgeClient *client;
+  guint handle;             /* the simulated connection; 0 before the greeting delay ends */
+  GByteArray *early;        /* bytes sent before the greeting */
+  GSource *read_source;
+  GSource *write_source;
+  GSource *idle_source;
+  GSource *greet_source;
+  gint64 last_activity;     /* monotonic µs */
+  gboolean read_eof;
+  gboolean dirty;           /* in bridge->dirty */
+  gboolean closed;
+} Session;
+
+struct _PochtaBridge
+{
+  PochtaSimulation *simulation;
+  PochtaBridgeConfig config;
+  GSocketService *service;
+  GPtrArray *listeners;     /* of Listener* */
+  GHashTable *sessions;     /* Session* set */
+  GPtrArray *dirty;         /* Session* with bytes from the server or closed */
+  GSource *clock_source;
+  gint64 virtual_start;
+  gint64 real_start;        /* monotonic µs */
+  guint8 *read_buffer;      /* READ_SIZE, shared: one read at a time */
+  gboolean shutting_down;
+};
+
+static void session_close (Session *session);
+static void flush_dirty (PochtaBridge *self);
+
+/* ---- the clock ---- */
+
+static gint64
+virtual_now (PochtaBridge *self)
+{
+  return self->virtual_start + (g_get_monotonic_time () - self->real_start);
+}
+
+static void
+arm_clock (PochtaBridge *self)
+{
+  gint64 next;
+  if (!pochta_simulation_peek_next_time (self->simulation, &next))
+    {
+      g_source_set_ready_time (self->clock_source, -1);
+      return;
+    }
+  g_source_set_ready_time (self->clock_source, self->real_start + (next - self->virtual_start));
+}
+
+/* Runs every event due by the real time now, then hands what the servers
+ * said to the sockets; whatever that schedules wakes the clock again. */
+static void
+run_clock (PochtaBridge *self)
+{
+  gint64 behind = virtual_now (self) - pochta_simulation_get_time (self->simulation);
+  pochta_simulation_advance (self->simulation, MAX (behind, 0));
+  flush_dirty (self);
+  arm_clock (self);
+}
+
+static gboolean
+clock_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs clock_source_funcs = { NULL, NULL, clock_dispatch, NULL, NULL, NULL };
+
+static gboolean
+on_clock (gpointer data)
+{
+  run_clock (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- writing ---- */
+
+static void
+stop_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer data);
+static gboolean on_writable (GSocket *socket, GIOCondition condition, gpointer data);
+
+static void
+watch_socket (Session *session, GSource **slot, GIOCondition condition, GSocketSourceFunc func)
+{
+  if (*slot != NULL)
+    return;
+  *slot = g_socket_create_source (session->socket, condition, NULL);
+  g_source_set_callback (*slot, G_SOURCE_FUNC (func), session, NULL);
+  g_source_attach (*slot, NULL);
+}
+
+typedef enum
+{
+  WRITE_DONE,
+  WRITE_BLOCKED,
+  WRITE_FAILED,
+} WriteResult;
+
+/* Writes what the server said.  A client that does not read is not read
+ * from either until it does (back-pressure). */
+static WriteResult
+write_pending (Session *session)
+{
+  const guint8 *data;
+  gsize len = pochta_bridge_client_peek_received (session->client, &data);
+  g_autoptr (GError) error = NULL;
+
+  if (len == 0)
+    return WRITE_DONE;
+  gssize sent = g_socket_send (session->socket, (const char *) data, len, NULL, &error);
+  if (sent < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    sent = 0;
+  if (sent < 0)
+    return WRITE_FAILED;
+  pochta_bridge_client_consume_received (session->client, (gsize) sent);
+  session->last_activity = g_get_monotonic_time ();
+  if ((gsize) sent == len)
+    return WRITE_DONE;
+  stop_source (&session->read_source);
+  watch_socket (session, &session->write_source, G_IO_OUT, on_writable);
+  return WRITE_BLOCKED;
+}
+
+/* Once the server closed and all it said is written, so is the socket;
+ * a client that cannot be written to any more is gone. */
+static void
+flush_session (Session *session)
+{
+  if (session->closed || session->write_source != NULL)
+    return;
+  switch (write_pending (session))
+    {
+    case WRITE_BLOCKED:
+      return;
+    case WRITE_FAILED:
+      session_close (session);
+      return;
+    case WRITE_DONE:
+      break;
+    }
+  if (pochta_bridge_client_is_closed (session->client))
+    session_close (session);
+  else if (!session->read_eof && !session->bridge->shutting_down)
+    watch_socket (session, &session->read_source, G_IO_IN, on_readable);
+}
+
+static void
+flush_dirty (PochtaBridge *self)
+{
+  /* Closing a session may make others dirty (nothing does yet, but the
+   * array is read afresh each time so that it could). */
+  for (guint i = 0; i < self->dirty->len; i++)
+    {
+      Session *session = g_ptr_array_index (self->dirty, i);
+      session->dirty = FALSE;
+      flush_session (session);
+    }
+  g_ptr_array_set_size (self->dirty, 0);
+}
+
+static void
+mark_dirty (Session *session)
+{
+  if (session->dirty)
+    return;
+  session->dirty = TRUE;
+  g_ptr_array_add (session->bridge->dirty, session);
+}
+
+static void
+on_client_notify (PochtaBridgeClient *client, gpointer data)
+{
+  mark_dirty (data);
+}
+
+static gboolean
+on_writable (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  Session *session = data;
+
+  g_clear_pointer (&session->write_source, g_source_unref);
+  flush_session (session);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- reading ---- */
+
+static void
+note_early_talker (Session *session, gsize n_bytes)
+{
+  g_autofree char *text = g_strdup_printf (
+    "%s:%u sent %" G_GSIZE_FORMAT " octets before the greeting (RFC 5321 §4.3.1: a client "
+    "waits for it)",
+    session->peer_address, session->peer_port, n_bytes);
+  pochta_simulation_record_event (session->bridge->simulation, session->listener->host,
+                                  "early-talker", text);
+}
+
+static void
+take_bytes (Session *session, const guint8 *data, gsize len)
+{
+  if (session->handle == 0)
+    {
+      if (session->early->len == 0)
+        note_early_talker (session, len);
+      g_byte_array_append (session->early, data, (guint) len);
+      if (session->early->len >= EARLY_MAX)
+        stop_source (&session->read_source);
+      return;
+    }
+  pochta_bridge_client_write (session->client, data, len);
+  pochta_simulation_bridged_ready (session->bridge->simulation, session->handle);
+}
+
+static void
+take_eof (Session *session)
+{
+  session->read_eof = TRUE;
+  stop_source (&session->read_source);
+  if (session->handle == 0)
+    {
+      session_close (session);
+      return;
+    }
+  pochta_bridge_client_hang_up (session->client);
+  pochta_simulation_bridged_ready (session->bridge->simulation, session->handle);
+  mark_dirty (session);
+}
+
+static gboolean
+on_readable (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  Session *session = data;
+  PochtaBridge *self = session->bridge;
+  g_autoptr (GError) error = NULL;
+
+  gssize n = g_socket_receive (socket, (char *) self->read_buffer, READ_SIZE, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  session->last_activity = g_get_monotonic_time ();
+  if (n > 0)
+    take_bytes (session, self->read_buffer, (gsize) n);
+  else
+    /* End of input, or a reset: either way the client said its last. */
+    take_eof (session);
+  /* The session may be gone now; a destroyed source's answer does not
+   * matter, and one that was not destroyed goes on. */
+  run_clock (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- sessions ---- */
+
+static void
+session_free (gpointer data)
+{
+  Session *session = data;
+
+  stop_source (&session->read_source);
+  stop_source (&session->write_source);
+  stop_source (&session->idle_source);
+  stop_source (&session->greet_source);
+  if (session->client != NULL)
+    {
+      pochta_bridge_client_set_notify (session->client, NULL, NULL);
+      pochta_bridge_client_unref (session->client);
+    }
+  g_byte_array_unref (session->early);
+  g_clear_object (&session->stream);
+  g_free (session->peer_address);
+  g_free (session);
+}
+
+/* The socket closes; the simulated client hangs up if it has not, so that
+ * the simulated connection ends too. */
+static void
+session_close (Session *session)
+{
+  PochtaBridge *self = session->bridge;
+
+  if (session->closed)
+    return;
+  session->closed = TRUE;
+  stop_source (&session->read_source);
+  stop_source (&session->write_source);
+  g_socket_close (session->socket, NULL);
+  if (session->handle != 0 && !pochta_bridge_client_is_closed (session->client)
+      && !session->read_eof)
+    {
+      pochta_bridge_client_hang_up (session->client);
+      pochta_simulation_bridged_ready (self->simulation, session->handle);
+    }
+  if (session->dirty)
+    {
+      g_ptr_array_remove_fast (self->dirty, session);
+      session->dirty = FALSE;
+    }
+  g_hash_table_remove (self->sessions, session);
+}
+
+static gint64
+idle_timeout (Session *session)
+{
+  if (session->bridge->config.idle_timeout > 0)
+    return session->bridge->config.idle_timeout;
+  return session->listener->protocol == POCHTA_PROTOCOL_POP3 ? POP3_IDLE_TIMEOUT
+                                                             : SMTP_IDLE_TIMEOUT;
+}
+
+static gboolean
+on_idle_check (gpointer data)
+{
+  Session *session = data;
+  gint64 deadline = session->last_activity + idle_timeout (session);
+
+  if (g_get_monotonic_time () < deadline)
+    {
+      g_source_set_ready_time (session->idle_source, deadline);
+      return G_SOURCE_CONTINUE;
+    }
+  g_clear_pointer (&session->idle_source, g_source_unref);
+  if (session->handle == 0)
+    {
+      session_close (session);
+      return G_SOURCE_REMOVE;
+    }
+  /* RFC 5321 §4.5.3.2.7 and checklist S28: 421 4.4.2 on the idle
+   * timeout; a POP3 server logs out without a word (RFC 1939 §3). */
+  pochta_simulation_shutdown_connection (session->bridge->simulation, session->handle,
+                                         "4.4.2 Idle timeout, closing transmission channel");
+  run_clock (session->bridge);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_idle_timer (Session *session)
+{
+  session->idle_source = g_timeout_source_new (0);
+  g_source_set_ready_time (session->idle_source, session->last_activity + idle_timeout (session));
+  g_source_set_callback (session->idle_source, on_idle_check, session, NULL);
+  g_source_attach (session->idle_source, NULL);
+}
+
+/* The simulated session starts: the server's greeting is queued. */
+static void
+session_attach (Session *session)
+{
+  PochtaBridge *self = session->bridge;
+  g_autoptr (GError) error = NULL;
+
+  session->handle = pochta_simulation_connect_bridged (
+    self->simulation, session->listener->host, session->listener->service_port,
+    session->peer_address, session->peer_port, session->client, &error);
+  if (session->handle == 0)
+    {
+      g_warning ("%s", error->message);
+      session_close (session);
+      return;
+    }
+  if (session->early->len > 0)
+    {
+      pochta_bridge_client_write (session->client, session->early->data, session->early->len);
+      g_byte_array_set_size (session->early, 0);
+      pochta_simulation_bridged_ready (self->simulation, session->handle);
+      watch_socket (session, &session->read_source, G_IO_IN, on_readable);
+    }
+}
+
+static gboolean
+on_greet_delay_over (gpointer data)
+{
+  Session *session = data;
+
+  g_clear_pointer (&session->greet_source, g_source_unref);
+  session_attach (session);
+  run_clock (session->bridge);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+read_peer (Session *session)
+{
+  g_autoptr (GSocketAddress) address = g_socket_get_remote_address (session->socket, NULL);
+
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
+      /* The numeric address: no reverse DNS. */
+      session->peer_address = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+      session->peer_port = g_inet_socket_address_get_port (inet);
+    }
+  else
+    session->peer_address = g_strdup ("127.0.0.1");
+}
+
+static Session *
+session_new (PochtaBridge *self, Listener *listener, GSocketConnection *stream)
+{
+  Session *session = g_new0 (Session, 1);
+
+  session->bridge = self;
+  session->listener = listener;
+  session->stream = g_object_ref (stream);
+  session->socket = g_socket_connection_get_socket (stream);
+  session->early = g_byte_array_new ();
+  session->last_activity = g_get_monotonic_time ();
+  g_socket_set_blocking (session->socket, FALSE);
+  /* Replies go out whole in one write per read; Nagle's algorithm would
+   * hold a lock-step client's next reply for the delayed ACK. */
+  g_socket_set_option (session->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  read_peer (session);
+  session->client = pochta_bridge_client_new (listener->protocol);
+  pochta_bridge_client_set_notify (session->client, on_client_notify, session);
+  g_hash_table_add (self->sessions, session);
+  return session;
+}
+
+/* RFC 5321 §3.8 lets a server refuse with 421; RFC 3206 §4 gives POP3
+ * [SYS/TEMP].  The socket's buffer is empty, so one write takes it all. */
+static void
+refuse (PochtaBridge *self, Listener *listener, GSocketConnection *stream)
+{
+  GSocket *socket = g_socket_connection_get_socket (stream);
+  g_autofree char *reply
+    = listener->protocol == POCHTA_PROTOCOL_SMTP
+        ? g_strdup_printf ("421 4.3.2 %s Too many sessions, try again later\r\n", listener->host)
+        : g_strdup ("-ERR [SYS/TEMP] too many sessions, try again later\r\n");
+  g_autoptr (GSocketAddress) address = g_socket_get_remote_address (socket, NULL);
+  g_autofree char *peer = G_IS_INET_SOCKET_ADDRESS (address)
+                            ? g_inet_address_to_string (g_inet_socket_address_get_address (
+                              G_INET_SOCKET_ADDRESS (address)))
+                            : g_strdup ("127.0.0.1");
+  g_autofree char *text = g_strdup_printf ("%s refused: %u sessions are open (the limit)", peer,
+                                           g_hash_table_size (self->sessions));
+
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_send (socket, reply, strlen (reply), NULL, NULL);
+  g_socket_close (socket, NULL);
+  pochta_simulation_record_event (self->simulation, listener->host, "too-many-sessions", text);
+}
+
+static gboolean
+on_incoming (GSocketService *service,
+             GSocketConnection *stream,
+             GObject *source_object,
+             gpointer data)
+{
+  PochtaBridge *self = data;
+  Listener *listener = g_object_get_data (source_object, "pochta-listener");
+
+  if (self->shutting_down)
+    return TRUE;
+  if (g_hash_table_size (self->sessions) >= self->config.max_sessions)
+    {
+      refuse (self, listener, stream);
+      return TRUE;
+    }
+  Session *session = session_new (self, listener, stream);
+  start_idle_timer (session);
+  watch_socket (session, &session->read_source, G_IO_IN, on_readable);
+  if (self->config.greet_delay > 0)
+    {
+      session->greet_source = g_timeout_source_new (0);
+      g_source_set_ready_time (session->greet_source,
+                               session->last_activity + self->config.greet_delay);
+      g_source_set_callback (session->greet_source, on_greet_delay_over, session, NULL);
+      g_source_attach (session->greet_source, NULL);
+      return TRUE;
+    }
+  session_attach (session);
+  run_clock (self);
+  return TRUE;
+}
+
+/* ---- the bridge ---- */
+
+static void
+listener_free (gpointer data)
+{
+  Listener *listener = data;
+  g_free (listener->host);
+  g_free (listener);
+}
+
+PochtaBridge *
+pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *config)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (simulation), NULL);
+
+  PochtaBridge *self = g_new0 (PochtaBridge, 1);
+  self->simulation = g_object_ref (simulation);
+  if (config != NULL)
+    self->config = *config;
+  if (self->config.max_sessions == 0)
+    self->config.max_sessions = DEFAULT_MAX_SESSIONS;
+  self->listeners = g_ptr_array_new_with_free_func (listener_free);
+  self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, session_free, NULL);
+  self->dirty = g_ptr_array_new ();
+  self->read_buffer = g_malloc (READ_SIZE);
+  self->virtual_start = pochta_simulation_get_time (simulation);
+  self->real_start = g_get_monotonic_time ();
+  self->clock_source = g_source_new (&clock_source_funcs, sizeof (GSource));
+  g_source_set_callback (self->clock_source, on_clock, self, NULL);
+  g_source_attach (self->clock_source, NULL);
+  self->service = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), BACKLOG);
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  arm_clock (self);
+  return self;
+}
+
+void
+pochta_bridge_free (PochtaBridge *self)
+{
+  if (self == NULL)
+    return;
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_signal_handlers_disconnect_by_data (self->service, self);
+  g_object_unref (self->service);
+  g_hash_table_unref (self->sessions);
+  g_ptr_array_unref (self->dirty);
+  g_ptr_array_unref (self->listeners);
+  g_source_destroy (self->clock_source);
+  g_source_unref (self->clock_source);
+  g_free (self->read_buffer);
+  g_object_unref (self->simulation);
+  g_free (self);
+}
+
+guint16
+pochta_bridge_listen (PochtaBridge   *self,
+                      const char     *host,
+                      PochtaProtocol  protocol,
+                      GInetAddress   *address,
+                      guint16         port,
+                      GError        **error)
+{
+  g_return_val_if_fail (self != NULL && host != NULL && G_IS_INET_ADDRESS (address), 0);
+
+  const PochtaHost *description
+    = pochta_network_get_host (pochta_simulation_get_network (self->simulation), host);
+  guint16 service_port = description == NULL                   ? 0
+                         : protocol == POCHTA_PROTOCOL_SMTP ? description->smtp_port
+                                                              : description->pop3_port;
+  if (service_port == 0)
+    {
+      g_set_error (error, POCHTA_SIMULATION_ERROR, POCHTA_SIMULATION_ERROR_NO_SERVICE,
+                   "%s has no %s service", host, pochta_protocol_to_string (protocol));
+      return 0;
+    }
+
+  Listener *listener = g_new0 (Listener, 1);
+  listener->host = g_strdup (description->name);
+  listener->protocol = protocol;
+  listener->service_port = service_port;
+  g_ptr_array_add (self->listeners, listener);
+
+  /* The source object tells on_incoming () which listener it was. */
+  g_autoptr (GObject) tag = g_object_new (G_TYPE_OBJECT, NULL);
+  g_object_set_data (tag, "pochta-listener", listener);
+  g_autoptr (GSocketAddress) wanted = g_inet_socket_address_new (address, port);
+  g_autoptr (GSocketAddress) bound = NULL;
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, tag, &bound,
+                                      error))
+    return 0;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+guint
+pochta_bridge_get_n_sessions (PochtaBridge *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return g_hash_table_size (self->sessions);
+}
+
+/* Waits for the socket to take what is pending, until the deadline. */
+static void
+drain_session (Session *session, gint64 deadline)
+{
+  const guint8 *data;
+
+  while (pochta_bridge_client_peek_received (session->client, &data) > 0)
+    {
+      gint64 left = deadline - g_get_monotonic_time ();
+      if (left <= 0
+          || !g_socket_condition_timed_wait (session->socket, G_IO_OUT, left, NULL, NULL))
+        return;
+      stop_source (&session->write_source);
+      if (write_pending (session) != WRITE_BLOCKED)
+        return;
+    }
+}
+
+void
+pochta_bridge_shutdown (PochtaBridge *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->shutting_down = TRUE;
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+
+  g_autoptr (GList) sessions = g_hash_table_get_keys (self->sessions);
+  for (GList *l = sessions; l != NULL; l = l->next)
+    {
+      Session *session = l->data;
+      stop_source (&session->read_source);
+      if (session->handle != 0)
+        pochta_simulation_shutdown_connection (self->simulation, session->handle, NULL);
+    }
+  run_clock (self);
+
+  gint64 deadline = g_get_monotonic_time () + SHUTDOWN_GRACE;
+  g_list_free (g_steal_pointer (&sessions));
+  sessions = g_hash_table_get_keys (self->sessions);
+  for (GList *l = sessions; l != NULL; l = l->next)
+    {
+      drain_session (l->data, deadline);
+      session_close (l->data);
+    }
+  run_clock (self);
+}
