@@ -136,6 +136,37 @@ print_list (PochtaKnowledge *knowledge)
     }
 }
 
+/* POP3's "-ERR" would read as options to GOption (-E -R -R): while the
+ * options are parsed, such an argument is replaced by this mark and its
+ * position, which no code starts with. */
+#define HIDDEN_ARGUMENT "\x01"
+
+static gboolean
+is_negative_response (const char *argument)
+{
+  return g_ascii_strncasecmp (argument, "-ERR", 4) == 0 && (argument[4] == '\0' || g_ascii_isspace (argument[4]));
+}
+
+static GStrv
+hide_negative_responses (int argc, char **argv)
+{
+  GStrv args = g_new0 (char *, (gsize) argc + 1);
+
+  for (int i = 0; i < argc; i++)
+    args[i] = i > 0 && is_negative_response (argv[i]) ? g_strdup_printf (HIDDEN_ARGUMENT "%d", i)
+                                                      : g_strdup (argv[i]);
+  return args;
+}
+
+/* The argument as the user wrote it. */
+static const char *
+original_argument (const char *argument, char **argv)
+{
+  if (!g_str_has_prefix (argument, HIDDEN_ARGUMENT))
+    return argument;
+  return argv[g_ascii_strtoll (argument + strlen (HIDDEN_ARGUMENT), NULL, 10)];
+}
+
 static void
 print_unknown (const char *query)
 {
@@ -168,9 +199,11 @@ cli_explain (int argc, char **argv)
                                   "\n"
                                   "Examples: 550, \"550 RCPT\", 5.1.1, 334, \"-ERR [IN-USE]\", +, *"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  g_auto (GStrv) args = hide_negative_responses (argc, argv);
+  if (!g_option_context_parse_strv (context, &args, &error))
     return cli_usage_error ("explain", error->message);
-  if (argc < 2 && !list)
+  guint n_args = g_strv_length (args);
+  if (n_args < 2 && !list)
     return cli_usage_error ("explain", _("name at least one code, e.g. pochta-cli explain 550"));
 
   g_autoptr (PochtaKnowledge) knowledge = pochta_knowledge_load_builtin (NULL, &error);
@@ -182,15 +215,16 @@ cli_explain (int argc, char **argv)
   if (list)
     {
       print_list (knowledge);
-      if (argc < 2)
+      if (n_args < 2)
         return 0;
       g_print ("\n");
     }
 
   int status = 0;
-  for (int i = 1; i < argc; i++)
+  for (guint i = 1; i < n_args; i++)
     {
-      g_autofree char *query = command != NULL ? g_strconcat (argv[i], " ", command, NULL) : g_strdup (argv[i]);
+      const char *code = original_argument (args[i], argv);
+      g_autofree char *query = command != NULL ? g_strconcat (code, " ", command, NULL) : g_strdup (code);
       const PochtaKnowledgeEntry *entry = pochta_knowledge_lookup (knowledge, query);
 
       if (entry == NULL)
