@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "cli-private.h"
+#include "knowledge.h"
 #include "transcript-export.h"
 
 static int
@@ -69,6 +70,19 @@ cli_export (int argc, char **argv)
     .title = title,
     .connection = (guint) connection,
   };
+  /* The HTML page explains each reply from the knowledge base, in the
+   * user's language. */
+  g_autoptr (PochtaKnowledge) knowledge = NULL;
+  g_autoptr (PochtaKnowledgeExplainer) explainer = NULL;
+  if (format == POCHTA_EXPORT_HTML)
+    {
+      knowledge = pochta_knowledge_load_builtin (NULL, &error);
+      if (knowledge == NULL)
+        return fail ("knowledge base", error->message);
+      explainer = pochta_knowledge_explainer_new (knowledge, transcript);
+      options.explain = pochta_knowledge_explainer_explain;
+      options.explain_data = explainer;
+    }
   g_autoptr (GBytes) bytes = pochta_transcript_export (transcript, format, &options, &error);
   if (bytes == NULL)
     return fail (argv[1], error->message);

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import unittest
 
 CLI = os.environ.get("POCHTA_CLI") or sys.argv.pop(1)
@@ -16,12 +17,16 @@ CLI = os.environ.get("POCHTA_CLI") or sys.argv.pop(1)
 LOCALEDIR = os.environ.get("POCHTA_TEST_LOCALEDIR") or sys.argv.pop(1)
 
 
-def run(*args, language="C"):
+def run_cli(*args, language="C"):
     # Any UTF-8 locale lets gettext honour LANGUAGE; C.UTF-8 is always
     # there on glibc 2.35 and later, ru_RU.UTF-8 need not be.
     env = dict(os.environ, LANGUAGE=language, LC_ALL="C.UTF-8", POCHTA_LOCALEDIR=LOCALEDIR)
     env.pop("LANG", None)
-    return subprocess.run([CLI, "explain", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([CLI, *args], capture_output=True, text=True, env=env)
+
+
+def run(*args, language="C"):
+    return run_cli("explain", *args, language=language)
 
 
 def heading(stdout):
@@ -149,6 +154,45 @@ class RussianTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("Объясняет коды ответов SMTP", r.stdout)
         self.assertIn("--list", r.stdout)
+
+
+class HtmlExportTest(unittest.TestCase):
+    """pochta-cli export --format html: the knowledge base's explanation of
+    each reply, once per reply, in the user's language."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.json = os.path.join(self.tmp.name, "thesis.json")
+        r = run_cli("play", "--all", "--export", "json", "-o", self.json)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def export(self, language):
+        html = os.path.join(self.tmp.name, language + ".html")
+        r = run_cli("export", self.json, "--format", "html", "-o", html, language=language)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(html, encoding="utf-8") as f:
+            return f.read()
+
+    def test_english(self):
+        html = self.export("C")
+        self.assertIn("<th>Explanation</th>", html)
+        cells = re.findall(r'<td class="x">([^<]*)</td>', html)
+        explained = [c for c in cells if c]
+        # The thesis' refusal, explained once, and the greeting.
+        self.assertEqual(sum(c.startswith("Recipient refused: no such user, or relaying denied.") for c in cells), 1)
+        self.assertTrue(explained[0].startswith("Greeting: service ready."))
+        # The seven-line EHLO reply is explained on its first line only.
+        self.assertEqual(sum(c.startswith("EHLO accepted") for c in cells), 1)
+        self.assertIn("Likely cause: ", explained[0])
+
+    def test_russian(self):
+        html = self.export("ru")
+        self.assertIn("Получатель отклонён: нет такого пользователя или пересылка запрещена.", html)
+        # The wire stays English.
+        self.assertIn("550 No such user here", html)
 
 
 class UsageTest(unittest.TestCase):
