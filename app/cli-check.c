@@ -43,7 +43,7 @@ check_one (const char *name, const char *language, gint64 seed, gboolean verbose
         g_printerr ("%s\n", result->failure);
     }
   if (n_failures > 0)
-    g_print (g_dngettext (GETTEXT_PACKAGE, "%s: %u of %u step failed\n", "%s: %u of %u steps failed\n", n_failures),
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%s: %u of %u step failed\n", "%s: %u of %u steps failed\n", n_steps),
              name, n_failures, n_steps);
   else if (verbose)
     g_print (g_dngettext (GETTEXT_PACKAGE, "%s: %u step passed\n", "%s: all %u steps passed\n", n_steps), name,

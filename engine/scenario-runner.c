@@ -148,17 +148,47 @@ pochta_scenario_runner_new (PochtaScenario *scenario, GError **error)
 
 /* ---- the clock ---- */
 
+/* Runs the events that follow the one at anchor, each within SETTLE_GAP
+ * of the one before. */
 static void
-settle (PochtaScenarioRunner *self)
+settle_from (PochtaScenarioRunner *self, gint64 anchor)
 {
   gint64 next;
 
-  while (pochta_simulation_peek_next_time (self->simulation, &next)
-         && next - pochta_simulation_get_time (self->simulation) <= SETTLE_GAP)
-    pochta_simulation_step (self->simulation);
+  while (pochta_simulation_peek_next_time (self->simulation, &next) && next - anchor <= SETTLE_GAP)
+    {
+      pochta_simulation_step (self->simulation);
+      anchor = next;
+    }
   if (self->console.handle != 0 && self->console.transcript_id == 0)
     self->console.transcript_id = pochta_simulation_connection_get_transcript_id (self->simulation,
                                                                                  self->console.handle);
+}
+
+static void
+settle (PochtaScenarioRunner *self)
+{
+  settle_from (self, pochta_simulation_get_time (self->simulation));
+}
+
+/* Do=wait: the events due within duration, and what they set off at
+ * once; not what merely falls within a minute after the wait ends, so
+ * that "wait 29m" stops short of a retry at 30 minutes. */
+static void
+wait_for (PochtaScenarioRunner *self, gint64 duration)
+{
+  gint64 target = pochta_simulation_get_time (self->simulation) + duration;
+  gint64 next, last = -1;
+
+  while (pochta_simulation_peek_next_time (self->simulation, &next) && next <= target)
+    {
+      pochta_simulation_step (self->simulation);
+      last = next;
+    }
+  /* Nothing is due before target now: this only moves the clock. */
+  pochta_simulation_advance (self->simulation, target - pochta_simulation_get_time (self->simulation));
+  if (last >= 0)
+    settle_from (self, last);
 }
 
 /* ---- actions ---- */
@@ -322,8 +352,10 @@ do_action (PochtaScenarioRunner *self, const PochtaScenarioAction *action, GErro
       return pochta_simulation_close (sim, self->console.handle, error);
     case POCHTA_ACTION_FAULT:
       return pochta_simulation_set_fault (sim, action->fault, action->target, action->on, action->parameter, error);
+    case POCHTA_ACTION_RELAY_HOST:
+      return pochta_simulation_set_relay_host (sim, action->from_host, action->target, error);
     case POCHTA_ACTION_WAIT:
-      pochta_simulation_advance (sim, action->duration);
+      wait_for (self, action->duration);
       return TRUE;
     case POCHTA_ACTION_RUN:
       pochta_simulation_run_until_idle (sim);
@@ -356,10 +388,69 @@ is_reply_line (const PochtaTranscriptItem *item)
   return item->kind == POCHTA_ITEM_LINE && item->direction == POCHTA_DIRECTION_SERVER;
 }
 
+/* Whether a client line asks for a reply: a command or a SASL answer, or
+ * the lone dot that ends message content (RFC 5321 §4.1.1.4). */
+static gboolean
+wants_reply (const PochtaTranscriptItem *item)
+{
+  return !item->in_data || (item->length == 1 && item->text[0] == '.');
+}
+
+/* RFC 5321 §4.2.1: "NNN-" continues a reply, "NNN " or "NNN" ends it. */
+static gboolean
+ends_smtp_reply (const PochtaTranscriptItem *item)
+{
+  return item->length <= 3 || item->text[3] != '-';
+}
+
+/* The reply to the last line the step sent on the console.  SMTP replies
+ * come in order, one per line that wants one, even when the lines went
+ * together (RFC 2920 §3.1): the last complete reply answers the last line
+ * once there are as many replies as lines.  POP3 is read in lock step:
+ * the server lines after the last client line. */
+static void
+collect_console_reply (PochtaScenarioRunner *self, const PochtaStepResult *result, gboolean smtp, GPtrArray *lines)
+{
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (self->simulation);
+  g_autoptr (GPtrArray) group = g_ptr_array_new ();
+  g_autoptr (GPtrArray) last_group = g_ptr_array_new ();
+  guint n_asked = 0, n_replies = 0;
+
+  for (guint i = result->first_item; i < result->end_item; i++)
+    {
+      const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
+      if (item->kind != POCHTA_ITEM_LINE || item->connection != self->console.transcript_id)
+        continue;
+      if (item->direction == POCHTA_DIRECTION_CLIENT)
+        {
+          n_asked += wants_reply (item);
+          if (!smtp)
+            g_ptr_array_set_size (group, 0);
+          continue;
+        }
+      /* What came before the first line of the step answers none of it. */
+      if (n_asked == 0)
+        continue;
+      g_ptr_array_add (group, (gpointer) item);
+      if (smtp && ends_smtp_reply (item))
+        {
+          n_replies++;
+          g_ptr_array_set_size (last_group, 0);
+          g_ptr_array_extend_and_steal (last_group, g_steal_pointer (&group));
+          group = g_ptr_array_new ();
+        }
+    }
+  GPtrArray *reply = smtp ? last_group : group;
+  if (smtp && n_replies < n_asked)
+    return;
+  for (guint i = 0; i < reply->len; i++)
+    g_ptr_array_add (lines, g_ptr_array_index (reply, i));
+}
+
 /* The server lines an Expect= looks at: after Send= or Respond=, the reply
  * to the step's last line on the console; after Connection=, what the
  * console's server said; otherwise every reply of the step.  *out_one_reply
- * tells the first case (and the second) from the last. */
+ * tells the first two cases from the last. */
 static GPtrArray *
 collect_reply (PochtaScenarioRunner *self, const PochtaScenarioStep *step, const PochtaStepResult *result,
                gboolean *out_one_reply)
@@ -369,18 +460,17 @@ collect_reply (PochtaScenarioRunner *self, const PochtaScenarioStep *step, const
   const PochtaScenarioAction *last = g_ptr_array_index (step->actions, step->actions->len - 1);
   gboolean on_console = last->kind == POCHTA_ACTION_SEND || last->kind == POCHTA_ACTION_RESPOND
                         || last->kind == POCHTA_ACTION_CONNECT;
-  guint start = result->first_item;
 
   *out_one_reply = on_console;
   if (on_console && last->kind != POCHTA_ACTION_CONNECT)
-    for (guint i = result->first_item; i < result->end_item; i++)
-      {
-        const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
-        if (item->kind == POCHTA_ITEM_LINE && item->direction == POCHTA_DIRECTION_CLIENT
-            && item->connection == self->console.transcript_id)
-          start = i + 1;
-      }
-  for (guint i = start; i < result->end_item; i++)
+    {
+      const PochtaTranscriptConnection *connection = pochta_transcript_get_connection (transcript,
+                                                                                     self->console.transcript_id);
+      collect_console_reply (self, result, connection == NULL || connection->protocol == POCHTA_PROTOCOL_SMTP,
+                             lines);
+      return lines;
+    }
+  for (guint i = result->first_item; i < result->end_item; i++)
     {
       const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
       if (is_reply_line (item) && (!on_console || item->connection == self->console.transcript_id))
@@ -470,7 +560,7 @@ item_text (const PochtaTranscriptItem *item, PochtaCheckKind kind)
 {
   gboolean want_event = kind == POCHTA_CHECK_EVENT || kind == POCHTA_CHECK_NO_EVENT;
   if (want_event && item->kind == POCHTA_ITEM_MTA)
-    return g_strdup_printf ("%s %s %s", item->host, item->event, item->text != NULL ? item->text : "");
+    return g_strdup_printf ("%s %s: %s", item->host, item->event, item->text != NULL ? item->text : "");
   if (!want_event && item->kind == POCHTA_ITEM_LINE)
     return g_strdup_printf ("%s: %.*s", item->direction == POCHTA_DIRECTION_CLIENT ? "C" : "S",
                             (int) item->length, item->text);
@@ -540,7 +630,8 @@ apply_step (PochtaScenarioRunner *self, guint index)
       gboolean more_lines = i + 1 < step->actions->len
                             && ((const PochtaScenarioAction *) g_ptr_array_index (step->actions, i + 1))->kind
                                  == POCHTA_ACTION_SEND;
-      if (!(step->pipeline && action->kind == POCHTA_ACTION_SEND && more_lines))
+      gboolean clock_done = action->kind == POCHTA_ACTION_WAIT || action->kind == POCHTA_ACTION_RUN;
+      if (!clock_done && !(step->pipeline && action->kind == POCHTA_ACTION_SEND && more_lines))
         settle (self);
     }
   result->end_item = pochta_transcript_get_n_items (transcript);

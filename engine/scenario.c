@@ -585,6 +585,17 @@ parse_fault (Loader *loader, PochtaScenarioAction *action, GStrv argv, GError **
 }
 
 static gboolean
+parse_relay_host (Loader *loader, PochtaScenarioAction *action, GStrv argv, GError **error)
+{
+  if (g_strv_length (argv) != 3)
+    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "relay-host takes HOST RELAY|none");
+  action->from_host = g_strdup (argv[1]);
+  action->target = strcmp (argv[2], "none") != 0 ? g_strdup (argv[2]) : NULL;
+  return require_host (loader, action->line, action->from_host, error)
+         && (action->target == NULL || require_host (loader, action->line, action->target, error));
+}
+
+static gboolean
 parse_respond (Loader *loader, PochtaScenarioAction *action, const char *args, GError **error)
 {
   g_auto (GStrv) words = g_strsplit_set (args, " \t", -1);
@@ -651,6 +662,8 @@ parse_simple (Loader *loader, PochtaScenarioAction *action, const char *verb, co
       return parse_fetch (loader, action, argv, error);
     case POCHTA_ACTION_FAULT:
       return parse_fault (loader, action, argv, error);
+    case POCHTA_ACTION_RELAY_HOST:
+      return parse_relay_host (loader, action, argv, error);
     case POCHTA_ACTION_WAIT:
       if (g_strv_length (argv) != 2 || !parse_duration (argv[1], &action->duration))
         return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
@@ -685,6 +698,7 @@ static const struct
   { "respond", POCHTA_ACTION_RESPOND },
   { "close", POCHTA_ACTION_CLOSE },
   { "fault", POCHTA_ACTION_FAULT },
+  { "relay-host", POCHTA_ACTION_RELAY_HOST },
   { "wait", POCHTA_ACTION_WAIT },
   { "run", POCHTA_ACTION_RUN },
 };
@@ -720,7 +734,8 @@ parse_action (Loader *loader, const char *key, const char *value, guint line, GE
   if (i == G_N_ELEMENTS (verbs))
     {
       fail (loader, line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
-            "unknown action '%s' (known: submit, fetch, connect, send, respond, close, fault, wait, run)", verb);
+            "unknown action '%s' (known: submit, fetch, connect, send, respond, close, fault, relay-host, wait, "
+            "run)", verb);
       return NULL;
     }
 
@@ -779,10 +794,8 @@ step_reply_kind (Loader *loader, const PochtaScenarioStep *step)
 static gboolean
 parse_expect (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry *entry, GError **error)
 {
-  g_autofree char *text = unescape (loader, entry, error);
-  if (text == NULL)
-    return FALSE;
-  g_strstrip (text);
+  /* A regular expression keeps its backslashes: taken as written. */
+  g_autofree char *text = g_strstrip (g_strdup (entry->value));
 
   PochtaScenarioExpect *expect = g_new0 (PochtaScenarioExpect, 1);
   step->expect = expect;
@@ -859,10 +872,8 @@ parse_count_check (Loader *loader, PochtaScenarioCheck *check, const char *args,
 static gboolean
 parse_check (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry *entry, GError **error)
 {
-  g_autofree char *text = unescape (loader, entry, error);
-  if (text == NULL)
-    return FALSE;
-  g_strstrip (text);
+  /* A regular expression keeps its backslashes: taken as written. */
+  g_autofree char *text = g_strstrip (g_strdup (entry->value));
 
   PochtaScenarioCheck *check = g_new0 (PochtaScenarioCheck, 1);
   g_ptr_array_add (step->checks, check);
@@ -924,7 +935,8 @@ load_quiz (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileGroup *g
     step->hint = get_localized (loader, group, "Hint", &local_error);
   if (local_error == NULL)
     step->answer_text = get_string (loader, group, "Answer", &local_error);
-  g_autofree char *accept = local_error == NULL ? get_string (loader, group, "Accept", &local_error) : NULL;
+  const PochtaKeyfileEntry *accept_entry = pochta_keyfile_group_find (group, "Accept", NULL);
+  g_autofree char *accept = accept_entry != NULL ? g_strstrip (g_strdup (accept_entry->value)) : NULL;
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);

@@ -54,13 +54,22 @@
  *                             (PARAM octets) on a host; link-down,
  *                             slow-link (PARAM factor) on a link;
  *                             mailbox-full on a mailbox
+ *   Do=relay-host HOST RELAY|none
+ *                             HOST's MTA sends everything through RELAY
+ *                             (a smart host) instead of by MX; none
+ *                             routes by MX again
  *   Do=wait DURATION          moves the clock on: 500ms, 5s, 30m, 2h, 1d,
  *                             or a sum such as 1h30m
  *   Do=run                    runs the clock until nothing is scheduled
  *
- * After each action the runner lets the network settle: every event that
- * follows within a minute of virtual time runs, so replies arrive, but
- * retries and timeouts further ahead wait for wait or run.
+ * A player shows a step's Explain=, asks its Quiz= (about what is about
+ * to happen), then applies its actions.
+ *
+ * After each action the runner lets the network settle: the events that
+ * follow, each within a minute of virtual time of the one before, run at
+ * once, so replies arrive; retries and timeouts further ahead wait for
+ * wait or run.  A wait runs what falls due within its duration and what
+ * that sets off, and leaves the clock at its end.
  *
  * What a step checks:
  *
@@ -72,11 +81,15 @@
  *   Check=mailbox MAILBOX N   MAILBOX now holds N messages
  *   Check=fetched MAILBOX N   MAILBOX's agent has retrieved N so far
  *   Check=queue HOST N        HOST's MTA queue holds N entries
- *   Check=event /regex/       an MTA event of this step ("HOST EVENT
- *                             text", e.g. "comp1.otd1.constr.org bounced
+ *   Check=event /regex/       an MTA event of this step ("HOST EVENT:
+ *                             text", e.g. "comp1.otd1.constr.org bounced:
  *                             ...") matches; no-event: none does
  *   Check=line /regex/        a line of this step ("C: ..." or "S: ...")
  *                             matches; no-line: none does
+ *
+ * Expect=, Check= and Accept= are taken as written, without GKeyFile's
+ * escapes, so that the backslashes of a regular expression stay its own
+ * (GKeyFile reads them with g_key_file_get_value ()).
  *
  * Lessons add Explain= (the text of the step), Quiz= with Choices=
  * (';'-separated) and Answer= (one of the choices) or Accept= (a regular
@@ -121,6 +134,7 @@ typedef enum
   POCHTA_ACTION_RESPOND,
   POCHTA_ACTION_CLOSE,
   POCHTA_ACTION_FAULT,
+  POCHTA_ACTION_RELAY_HOST,
   POCHTA_ACTION_WAIT,
   POCHTA_ACTION_RUN,
 } PochtaActionKind;
@@ -135,13 +149,13 @@ typedef struct
   char *subject;           /* SUBMIT */
   char *body;              /* SUBMIT */
   gboolean keep;           /* FETCH */
-  char *from_host;         /* CONNECT */
+  char *from_host;         /* CONNECT; RELAY_HOST: the host */
   char *to_host;           /* CONNECT */
   guint16 port;            /* CONNECT */
   char *mechanism;         /* RESPOND: "CRAM-MD5", ..., or "APOP" */
   char *login;             /* RESPOND */
   PochtaFaultKind fault;   /* FAULT */
-  char *target;            /* FAULT */
+  char *target;            /* FAULT; RELAY_HOST: the relay, NULL for none */
   gboolean on;             /* FAULT */
   guint64 parameter;       /* FAULT */
   gint64 duration;         /* WAIT, µs */
