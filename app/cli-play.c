@@ -334,6 +334,8 @@ cli_play (int argc, char **argv)
   const char *language;
   if (!cli_lesson_language (lang, &language))
     return cli_usage_error ("play", _("--lang is ru or en"));
+  if (lang != NULL)
+    cli_use_language (lang);
   if (seed < -1 || seed > G_MAXUINT32)
     return cli_usage_error ("play", _("--seed is a number from 0 to 4294967295"));
   PochtaExportFormat format = POCHTA_EXPORT_TEXT;

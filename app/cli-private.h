@@ -28,6 +28,8 @@ int cli_usage_error (const char *command, const char *message);
  * untranslated text ("C"); NULL (no --lang) the user's languages.  FALSE
  * for a language Pochta has no texts in. */
 gboolean cli_lesson_language (const char *option, const char **out_language);
+/* The interface speaks the language --lang names too. */
+void cli_use_language (const char *option);
 /* A scenario or lesson file, or a built-in lesson by id when name is not
  * a file. */
 PochtaScenario *cli_load_scenario (const char *name, const char *language, GError **error);

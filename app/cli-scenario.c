@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "cli-private.h"
 
@@ -22,6 +23,17 @@ cli_lesson_language (const char *option, const char **out_language)
   else
     return FALSE;
   return TRUE;
+}
+
+void
+cli_use_language (const char *option)
+{
+  g_return_if_fail (option != NULL);
+
+  g_setenv ("LANGUAGE", option, TRUE);
+  /* setlocale () makes gettext forget the translations it has looked up
+   * in the language of before. */
+  setlocale (LC_ALL, "");
 }
 
 PochtaScenario *
