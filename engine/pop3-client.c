@@ -583,14 +583,25 @@ is_valid_uid (const char *uid)
   return TRUE;
 }
 
+/* parse_listing () keeps the messages in strictly ascending order, so a
+ * binary search finds one: a linear one made a UIDL listing quadratic,
+ * minutes of CPU for the LISTING_LINES_MAX lines a server may send. */
 static PochtaPop3ClientMessage *
 find_message (PochtaPop3Client *self, guint64 number)
 {
-  for (guint i = 0; i < self->messages->len; i++)
+  guint low = 0;
+  guint high = self->messages->len;
+
+  while (low < high)
     {
-      PochtaPop3ClientMessage *message = g_ptr_array_index (self->messages, i);
+      guint middle = low + (high - low) / 2;
+      PochtaPop3ClientMessage *message = g_ptr_array_index (self->messages, middle);
       if (message->number == number)
         return message;
+      if (message->number < number)
+        low = middle + 1;
+      else
+        high = middle;
     }
   return NULL;
 }
