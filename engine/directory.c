@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "ascii-case-private.h"
 #include "directory.h"
 
 typedef struct
@@ -25,6 +26,10 @@ struct _PochtaDirectory
   char *enterprise_domain;
   GPtrArray *hosts;            /* of DirectoryHost* */
   GPtrArray *users;            /* of PochtaUser* */
+  /* Every SMTP command of every session looks names up: by hash, so that
+   * a network of a thousand hosts costs no more per lookup than five. */
+  GHashTable *hosts_by_name;   /* host name (any case) -> DirectoryHost* */
+  GHashTable *users_by_login;  /* login (any case) -> the first PochtaUser* of that login */
 };
 
 static void
@@ -58,6 +63,8 @@ pochta_directory_new (const char *enterprise_domain)
   self->enterprise_domain = g_strdup (enterprise_domain);
   self->hosts = g_ptr_array_new_with_free_func (host_free);
   self->users = g_ptr_array_new_with_free_func (user_free);
+  self->hosts_by_name = pochta_ascii_case_table_new (NULL);
+  self->users_by_login = pochta_ascii_case_table_new (NULL);
   return self;
 }
 
@@ -66,6 +73,8 @@ pochta_directory_free (PochtaDirectory *self)
 {
   if (self == NULL)
     return;
+  g_hash_table_unref (self->hosts_by_name);
+  g_hash_table_unref (self->users_by_login);
   g_ptr_array_unref (self->hosts);
   g_ptr_array_unref (self->users);
   g_free (self->enterprise_domain);
@@ -75,14 +84,8 @@ pochta_directory_free (PochtaDirectory *self)
 static DirectoryHost *
 find_host (PochtaDirectory *self, const char *hostname)
 {
-  for (guint i = 0; i < self->hosts->len; i++)
-    {
-      DirectoryHost *host = g_ptr_array_index (self->hosts, i);
-      /* Domain names compare without case (RFC 5321 §2.4). */
-      if (g_ascii_strcasecmp (host->hostname, hostname) == 0)
-        return host;
-    }
-  return NULL;
+  /* Domain names compare without case (RFC 5321 §2.4). */
+  return g_hash_table_lookup (self->hosts_by_name, hostname);
 }
 
 void
@@ -103,6 +106,7 @@ pochta_directory_add_host (PochtaDirectory  *self,
   host->users = g_ptr_array_new ();
   host->lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
   g_ptr_array_add (self->hosts, host);
+  g_hash_table_insert (self->hosts_by_name, g_strdup (host->hostname), host);
 }
 
 void
@@ -124,6 +128,8 @@ pochta_directory_add_user (PochtaDirectory *self,
   user->host = g_strdup (host->hostname);
   g_ptr_array_add (self->users, user);
   g_ptr_array_add (host->users, user);
+  if (!g_hash_table_contains (self->users_by_login, user->login))
+    g_hash_table_insert (self->users_by_login, g_strdup (user->login), user);
 }
 
 void
@@ -189,13 +195,7 @@ pochta_directory_find_login (PochtaDirectory *self, const char *login)
 {
   g_return_val_if_fail (self != NULL && login != NULL, NULL);
 
-  for (guint i = 0; i < self->users->len; i++)
-    {
-      const PochtaUser *user = g_ptr_array_index (self->users, i);
-      if (g_ascii_strcasecmp (user->login, login) == 0)
-        return user;
-    }
-  return NULL;
+  return g_hash_table_lookup (self->users_by_login, login);
 }
 
 char *

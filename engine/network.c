@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "ascii-case-private.h"
 #include "keyfile-lines.h"
 #include "network.h"
 #include "pochta-resources.h"
@@ -26,6 +27,7 @@ struct _PochtaNetwork
   GPtrArray *hosts;         /* of PochtaHost* */
   GPtrArray *links;         /* of PochtaLink* */
   GHashTable *mx;           /* lower-case domain -> GPtrArray of PochtaMxRecord* */
+  GHashTable *hosts_by_name; /* host name (any case) -> PochtaHost*, for lookups */
   PochtaDirectory *directory;
 };
 
@@ -88,6 +90,7 @@ pochta_network_free (PochtaNetwork *self)
   g_ptr_array_unref (self->hosts);
   g_ptr_array_unref (self->links);
   g_hash_table_unref (self->mx);
+  g_hash_table_unref (self->hosts_by_name);
   pochta_directory_free (self->directory);
   g_free (self);
 }
@@ -101,6 +104,7 @@ network_new (void)
   self->links = g_ptr_array_new_with_free_func (link_free);
   self->mx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) g_ptr_array_unref);
+  self->hosts_by_name = pochta_ascii_case_table_new (NULL);
   return self;
 }
 
@@ -299,6 +303,7 @@ load_host (Loader *loader, const char *group, const char *name, GError **error)
   PochtaHost *host = g_new0 (PochtaHost, 1);
   g_ptr_array_add (loader->network->hosts, host);
   host->name = g_strdup (name);
+  g_hash_table_insert (loader->network->hosts_by_name, g_strdup (name), host);
   if ((host->address = require_string (loader, group, "Address", error)) == NULL)
     return FALSE;
   if (!is_ipv4_address (host->address))
@@ -687,13 +692,8 @@ pochta_network_get_host (PochtaNetwork *self, const char *name)
 {
   g_return_val_if_fail (self != NULL && name != NULL, NULL);
 
-  for (guint i = 0; i < self->hosts->len; i++)
-    {
-      const PochtaHost *host = g_ptr_array_index (self->hosts, i);
-      if (g_ascii_strcasecmp (host->name, name) == 0)
-        return host;
-    }
-  return NULL;
+  /* Host names compare without case (RFC 5321 §2.4). */
+  return g_hash_table_lookup (self->hosts_by_name, name);
 }
 
 PochtaDirectory *
