@@ -255,6 +255,7 @@ cli_simulate (int argc, char **argv)
   /* The lines are what a transcript view shows; at this scale only the
    * counts matter. */
   pochta_simulation_set_record_lines (simulation, FALSE);
+  pochta_simulation_set_record_events (simulation, FALSE);
   Counts counts = { 0 };
   g_signal_connect (simulation, "item-added", G_CALLBACK (on_item_added), &counts);
 

@@ -35,6 +35,9 @@ struct _PochtaSimContext
   gint64 connect_timeout;
   /* Record lines in the transcript (a benchmark may not want them). */
   gboolean record_lines;
+  /* Keep MTA events in the transcript; when FALSE they are only
+   * announced through item-added (a benchmark counts them). */
+  gboolean record_events;
   GHashTable *users_by_mailbox; /* mailbox (any case) -> PochtaUser* or NULL, a cache */
   GHashTable *users_in_domain;  /* "login@domain" (any case) -> PochtaUser* or NULL, a cache */
   GHashTable *users_by_login;   /* login (any case) -> PochtaUser* or NULL, a cache */

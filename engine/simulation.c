@@ -58,6 +58,21 @@ pochta_sim_context_record (PochtaSimContext *context,
   g_autofree char *text = g_strdup_vprintf (format, args);
   va_end (args);
   gint64 now = pochta_scheduler_get_time (context->scheduler);
+  if (!context->record_events)
+    {
+      /* Announced, not kept: the item lives for the signal only. */
+      PochtaTranscriptItem item = {
+        .index = pochta_transcript_get_n_items (context->transcript),
+        .kind = POCHTA_ITEM_MTA,
+        .time = now,
+        .text = text,
+        .length = strlen (text),
+        .host = (char *) host,
+        .event = (char *) event,
+      };
+      pochta_sim_context_item_added (context, &item);
+      return;
+    }
   const PochtaTranscriptItem *item
     = pochta_transcript_add_mta_event (context->transcript, now, host, event, text);
   pochta_sim_context_item_added (context, item);
@@ -207,6 +222,7 @@ pochta_simulation_new (PochtaNetwork *network,
     = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pochta_connection_unref);
   context->connect_timeout = 5 * G_TIME_SPAN_MINUTE;
   context->record_lines = TRUE;
+  context->record_events = TRUE;
   context->users_by_mailbox = pochta_ascii_case_table_new (NULL);
   context->users_in_domain = pochta_ascii_case_table_new (NULL);
   context->users_by_login = pochta_ascii_case_table_new (NULL);
@@ -329,6 +345,13 @@ pochta_simulation_set_greylist_delay (PochtaSimulation *self, gint64 usec)
   g_hash_table_iter_init (&iter, self->context.hosts);
   while (g_hash_table_iter_next (&iter, NULL, &host))
     pochta_sim_host_set_greylist_delay (host, usec);
+}
+
+void
+pochta_simulation_set_record_events (PochtaSimulation *self, gboolean record)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self));
+  self->context.record_events = record;
 }
 
 void

@@ -96,9 +96,12 @@ gboolean pochta_simulation_set_relay_host (PochtaSimulation *self,
 void pochta_simulation_set_connect_timeout (PochtaSimulation *self, gint64 usec);
 /* Greylisting's minimum retry delay on every host; default 5 minutes. */
 void pochta_simulation_set_greylist_delay (PochtaSimulation *self, gint64 usec);
-/* Record lines in the transcript (default TRUE); MTA events are always
- * recorded. */
+/* Record lines in the transcript (default TRUE). */
 void pochta_simulation_set_record_lines (PochtaSimulation *self, gboolean record);
+/* Keep MTA events in the transcript (default TRUE); when FALSE they are
+ * still announced through item-added, with an item that lives for the
+ * signal only (a run of a hundred thousand letters need not keep them). */
+void pochta_simulation_set_record_events (PochtaSimulation *self, gboolean record);
 
 /* ---- actions ---- */
 
