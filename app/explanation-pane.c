@@ -23,6 +23,7 @@ struct _PochtaExplanationPane
   GtkWidget *quiz_box;
   GtkWidget *quiz_question;
   GtkWidget *choices_box;
+  GtkWidget *answer_entry;       /* a quiz with no choices */
   GtkWidget *check_button;
   GtkWidget *hint_button;
   GtkWidget *quiz_result;
@@ -84,6 +85,11 @@ update_score (PochtaExplanationPane *self)
 static const char *
 chosen (PochtaExplanationPane *self)
 {
+  if (gtk_widget_get_visible (self->answer_entry))
+    {
+      const char *text = gtk_entry_get_text (GTK_ENTRY (self->answer_entry));
+      return *text != '\0' ? text : NULL;
+    }
   g_autoptr (GList) buttons = gtk_container_get_children (GTK_CONTAINER (self->choices_box));
 
   for (GList *l = buttons; l != NULL; l = l->next)
@@ -99,7 +105,11 @@ check_answer (PochtaExplanationPane *self)
 
   if (self->quiz == NULL || self->answered || choice == NULL)
     return;
-  gboolean right = g_strcmp0 (choice, self->quiz->answer) == 0;
+  /* A lesson file's step knows its answer in either language, and the
+   * expression a free answer must match. */
+  gboolean right = self->quiz->step != NULL
+                     ? pochta_scenario_step_check_answer (self->quiz->step, choice)
+                     : g_strcmp0 (choice, self->quiz->answer) == 0;
   GtkStyleContext *style = gtk_widget_get_style_context (self->quiz_result);
 
   self->answered = TRUE;
@@ -114,6 +124,7 @@ check_answer (PochtaExplanationPane *self)
   gtk_widget_show (self->quiz_result);
   gtk_widget_set_sensitive (self->check_button, FALSE);
   gtk_widget_set_sensitive (self->choices_box, FALSE);
+  gtk_widget_set_sensitive (self->answer_entry, FALSE);
   update_score (self);
 }
 
@@ -149,6 +160,10 @@ build_quiz (PochtaExplanationPane *self)
   gtk_style_context_add_class (gtk_widget_get_style_context (box), "quiz");
   self->quiz_question = new_label ("quiz-question");
   self->choices_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  self->answer_entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->answer_entry), _("Your answer"));
+  g_signal_connect_swapped (self->answer_entry, "changed", G_CALLBACK (on_choice_toggled), self);
+  g_signal_connect_swapped (self->answer_entry, "activate", G_CALLBACK (check_answer), self);
   self->check_button = gtk_button_new_with_mnemonic (_("_Check"));
   self->hint_button = gtk_button_new_with_mnemonic (_("_Hint"));
   self->quiz_result = new_label ("quiz-result");
@@ -160,6 +175,7 @@ build_quiz (PochtaExplanationPane *self)
   gtk_container_add (GTK_CONTAINER (buttons), self->hint_button);
   gtk_container_add (GTK_CONTAINER (box), self->quiz_question);
   gtk_container_add (GTK_CONTAINER (box), self->choices_box);
+  gtk_container_add (GTK_CONTAINER (box), self->answer_entry);
   gtk_container_add (GTK_CONTAINER (box), buttons);
   gtk_container_add (GTK_CONTAINER (box), self->quiz_result);
   return box;
@@ -234,7 +250,8 @@ static void
 show_quiz (PochtaExplanationPane *self, const PochtaLessonNote *note)
 {
   g_autoptr (GList) old = gtk_container_get_children (GTK_CONTAINER (self->choices_box));
-  g_auto (GStrv) choices = g_strsplit (note->choices, ";", -1);
+  g_auto (GStrv) choices = note->choices != NULL ? g_strsplit (note->choices, ";", -1)
+                                                 : g_new0 (char *, 1);
   GSList *group = NULL;
 
   for (GList *l = old; l != NULL; l = l->next)
@@ -259,6 +276,10 @@ show_quiz (PochtaExplanationPane *self, const PochtaLessonNote *note)
   gtk_label_set_text (GTK_LABEL (self->quiz_question), _(note->question));
   gtk_widget_hide (self->quiz_result);
   gtk_widget_set_sensitive (self->choices_box, TRUE);
+  gtk_entry_set_text (GTK_ENTRY (self->answer_entry), "");
+  gtk_widget_set_sensitive (self->answer_entry, TRUE);
+  gtk_widget_set_visible (self->answer_entry, note->choices == NULL);
+  gtk_widget_set_visible (self->choices_box, note->choices != NULL);
   gtk_widget_set_sensitive (self->check_button, FALSE);
   gtk_widget_set_visible (self->hint_button, note->hint != NULL);
   gtk_widget_show (self->quiz_box);
@@ -321,6 +342,12 @@ pochta_explanation_pane_answer (PochtaExplanationPane *self, const char *choice)
 
   if (self->quiz == NULL || self->answered)
     return FALSE;
+  if (gtk_widget_get_visible (self->answer_entry))
+    {
+      gtk_entry_set_text (GTK_ENTRY (self->answer_entry), choice);
+      check_answer (self);
+      return TRUE;
+    }
   g_autoptr (GList) buttons = gtk_container_get_children (GTK_CONTAINER (self->choices_box));
   for (GList *l = buttons; l != NULL; l = l->next)
     if (g_strcmp0 (gtk_button_get_label (l->data), choice) == 0)

@@ -1,18 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The lesson player: steps a lesson's simulation one transcript line at
- * a time, rewinds by replay, and plays on a timer at a chosen speed. */
+ * a time (a lesson file's steps run through its PochtaScenarioRunner as
+ * the lines before them are shown), rewinds by replay, and plays on a
+ * timer at a chosen speed. */
 #define G_LOG_DOMAIN "pochta-lesson-player"
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "lesson-player.h"
+#include "scenario-runner.h"
 
 struct _PochtaLessonPlayer
 {
   GObject parent_instance;
 
-  const PochtaLesson *lesson;  /* NULL for a bare network */
-  char *network_path;          /* the bare network's file */
+  /* One of the three is set: a lesson written in C, a lesson file, a
+   * bare network's file. */
+  const PochtaLesson *lesson;
+  PochtaScenario *scenario;
+  char *network_path;
+  PochtaScenarioRunner *runner;  /* the lesson file's run */
   PochtaSimulation *simulation;
+  /* The lesson file's notes: two a step, with and without its quiz; every
+   * set ever built stays, since the views may hold one. */
+  GPtrArray *notes;              /* of PochtaLessonNote*, by step */
+  GPtrArray *old_notes;          /* of GPtrArray* */
   guint n_shown;               /* items of the transcript the views have */
   guint base_lines;            /* lines the lesson's setup recorded */
   guint position;
@@ -58,10 +71,12 @@ count_lines (PochtaTranscript *transcript, guint n_items)
   return n;
 }
 
-/* A fresh simulation at the lesson's start, its setup done. */
+/* A fresh simulation at the lesson's start, its setup done; for a lesson
+ * file, with the runner that drives it in *out_runner. */
 static PochtaSimulation *
-create_simulation (PochtaLessonPlayer *self, GError **error)
+create_simulation (PochtaLessonPlayer *self, PochtaScenarioRunner **out_runner, GError **error)
 {
+  *out_runner = NULL;
   if (self->lesson != NULL)
     {
       g_autoptr (PochtaSimulation) simulation =
@@ -71,6 +86,14 @@ create_simulation (PochtaLessonPlayer *self, GError **error)
       if (simulation == NULL || !self->lesson->setup (simulation, error))
         return NULL;
       return g_steal_pointer (&simulation);
+    }
+  if (self->scenario != NULL)
+    {
+      PochtaScenarioRunner *runner = pochta_scenario_runner_new (self->scenario, error);
+      if (runner == NULL)
+        return NULL;
+      *out_runner = runner;
+      return g_object_ref (pochta_scenario_runner_get_simulation (runner));
     }
 
   g_assert (self->network_path != NULL);
@@ -83,10 +106,12 @@ create_simulation (PochtaLessonPlayer *self, GError **error)
 /* The number of steps is that of a dry run to the end: the lesson is
  * deterministic, so the real run takes exactly as many. */
 static guint
-count_steps (PochtaSimulation *dry_run, guint base_lines)
+count_steps (PochtaSimulation *dry_run, PochtaScenarioRunner *runner, guint base_lines)
 {
   PochtaTranscript *transcript = pochta_simulation_get_transcript (dry_run);
 
+  if (runner != NULL)
+    pochta_scenario_runner_run_all (runner);
   pochta_simulation_run_until_idle (dry_run);
   return count_lines (transcript, pochta_transcript_get_n_items (transcript)) - base_lines;
 }
@@ -114,8 +139,11 @@ set_position (PochtaLessonPlayer *self, guint position)
 
 /* Shows every item the setup recorded: the lesson's step 0. */
 static void
-install_simulation (PochtaLessonPlayer *self, PochtaSimulation *simulation)
+install_simulation (PochtaLessonPlayer   *self,
+                    PochtaSimulation     *simulation,
+                    PochtaScenarioRunner *runner)
 {
+  g_set_object (&self->runner, runner);
   if (self->simulation != NULL)
     g_signal_handlers_disconnect_by_data (self->simulation, self);
   g_set_object (&self->simulation, simulation);
@@ -139,18 +167,62 @@ install_simulation (PochtaLessonPlayer *self, PochtaSimulation *simulation)
 static gboolean
 start (PochtaLessonPlayer *self, GError **error)
 {
-  g_autoptr (PochtaSimulation) simulation = create_simulation (self, error);
+  g_autoptr (PochtaScenarioRunner) runner = NULL, dry_runner = NULL;
+  g_autoptr (PochtaSimulation) simulation = create_simulation (self, &runner, error);
   if (simulation == NULL)
     return FALSE;
-  g_autoptr (PochtaSimulation) dry_run = create_simulation (self, NULL);
+  g_autoptr (PochtaSimulation) dry_run = create_simulation (self, &dry_runner, NULL);
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   guint base = count_lines (transcript, pochta_transcript_get_n_items (transcript));
 
   pochta_lesson_player_set_playing (self, FALSE);
-  self->n_steps = dry_run != NULL ? count_steps (dry_run, base) : 0;
+  self->n_steps = dry_run != NULL ? count_steps (dry_run, dry_runner, base) : 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_STEPS]);
-  install_simulation (self, simulation);
+  install_simulation (self, simulation, runner);
   return TRUE;
+}
+
+static char *
+keep_string (GPtrArray *strings, char *text)
+{
+  if (text != NULL)
+    g_ptr_array_add (strings, text);
+  return text;
+}
+
+/* Two notes a step of a lesson file: one asks the quiz, for the step's
+ * first line; one only explains, for the others. */
+static void
+build_notes (PochtaLessonPlayer *self)
+{
+  if (self->notes != NULL)
+    g_ptr_array_add (self->old_notes, g_steal_pointer (&self->notes));
+  self->notes = g_ptr_array_new_with_free_func (g_free);
+  if (self->scenario == NULL)
+    return;
+
+  /* The strings live in the array's last element. */
+  GPtrArray *strings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < pochta_scenario_get_n_steps (self->scenario); i++)
+    {
+      const PochtaScenarioStep *step = pochta_scenario_get_step (self->scenario, i);
+      PochtaLessonNote *with_quiz = g_new0 (PochtaLessonNote, 1);
+      with_quiz->text = step->explain;
+      with_quiz->question = step->quiz;
+      with_quiz->choices = step->choices != NULL
+                             ? keep_string (strings, g_strjoinv (";", step->choices))
+                             : NULL;
+      with_quiz->answer = step->answer >= 0 && step->choices != NULL ? step->choices[step->answer]
+                                                                     : step->answer_text;
+      with_quiz->hint = step->hint;
+      with_quiz->step = step;
+      PochtaLessonNote *plain = g_new0 (PochtaLessonNote, 1);
+      plain->text = step->explain;
+      plain->step = step;
+      g_ptr_array_add (self->notes, with_quiz);
+      g_ptr_array_add (self->notes, plain);
+    }
+  g_ptr_array_add (self->old_notes, strings);
 }
 
 static void
@@ -162,6 +234,7 @@ pochta_lesson_player_dispose (GObject *object)
   if (self->simulation != NULL)
     g_signal_handlers_disconnect_by_data (self->simulation, self);
   g_clear_object (&self->simulation);
+  g_clear_object (&self->runner);
   G_OBJECT_CLASS (pochta_lesson_player_parent_class)->dispose (object);
 }
 
@@ -171,6 +244,9 @@ pochta_lesson_player_finalize (GObject *object)
   PochtaLessonPlayer *self = POCHTA_LESSON_PLAYER (object);
 
   g_free (self->network_path);
+  g_clear_pointer (&self->scenario, pochta_scenario_unref);
+  g_clear_pointer (&self->notes, g_ptr_array_unref);
+  g_ptr_array_unref (self->old_notes);
   G_OBJECT_CLASS (pochta_lesson_player_parent_class)->finalize (object);
 }
 
@@ -261,12 +337,55 @@ static void
 pochta_lesson_player_init (PochtaLessonPlayer *self)
 {
   self->speed = 1.0;
+  self->old_notes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
 }
 
 PochtaLessonPlayer *
 pochta_lesson_player_new (void)
 {
   return g_object_new (POCHTA_TYPE_LESSON_PLAYER, NULL);
+}
+
+typedef struct
+{
+  const PochtaLesson *lesson;
+  PochtaScenario *scenario;
+  char *network_path;
+} Source;
+
+static Source
+take_source (PochtaLessonPlayer *self)
+{
+  Source old = { self->lesson, g_steal_pointer (&self->scenario),
+                 g_steal_pointer (&self->network_path) };
+  self->lesson = NULL;
+  return old;
+}
+
+static void
+drop_source (Source *source)
+{
+  g_clear_pointer (&source->scenario, pochta_scenario_unref);
+  g_clear_pointer (&source->network_path, g_free);
+}
+
+/* Starts what take_source left in self; on failure, the old source comes
+ * back and the old run goes on. */
+static gboolean
+start_or_restore (PochtaLessonPlayer *self, Source *old, GError **error)
+{
+  if (start (self, error))
+    {
+      drop_source (old);
+      build_notes (self);
+      return TRUE;
+    }
+  g_clear_pointer (&self->scenario, pochta_scenario_unref);
+  g_clear_pointer (&self->network_path, g_free);
+  self->lesson = old->lesson;
+  self->scenario = old->scenario;
+  self->network_path = old->network_path;
+  return FALSE;
 }
 
 gboolean
@@ -276,18 +395,23 @@ pochta_lesson_player_load (PochtaLessonPlayer *self, const PochtaLesson *lesson,
   g_return_val_if_fail (lesson != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  const PochtaLesson *old_lesson = self->lesson;
-  char *old_path = g_steal_pointer (&self->network_path);
-
+  Source old = take_source (self);
   self->lesson = lesson;
-  if (!start (self, error))
-    {
-      self->lesson = old_lesson;
-      self->network_path = old_path;
-      return FALSE;
-    }
-  g_free (old_path);
-  return TRUE;
+  return start_or_restore (self, &old, error);
+}
+
+gboolean
+pochta_lesson_player_load_scenario (PochtaLessonPlayer *self,
+                                    PochtaScenario     *scenario,
+                                    GError            **error)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), FALSE);
+  g_return_val_if_fail (scenario != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  Source old = take_source (self);
+  self->scenario = pochta_scenario_ref (scenario);
+  return start_or_restore (self, &old, error);
 }
 
 gboolean
@@ -297,20 +421,9 @@ pochta_lesson_player_load_network (PochtaLessonPlayer *self, const char *path, G
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  const PochtaLesson *old_lesson = self->lesson;
-  char *old_path = g_steal_pointer (&self->network_path);
-
-  self->lesson = NULL;
+  Source old = take_source (self);
   self->network_path = g_strdup (path);
-  if (!start (self, error))
-    {
-      g_free (self->network_path);
-      self->lesson = old_lesson;
-      self->network_path = old_path;
-      return FALSE;
-    }
-  g_free (old_path);
-  return TRUE;
+  return start_or_restore (self, &old, error);
 }
 
 const PochtaLesson *
@@ -318,6 +431,91 @@ pochta_lesson_player_get_lesson (PochtaLessonPlayer *self)
 {
   g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
   return self->lesson;
+}
+
+PochtaScenario *
+pochta_lesson_player_get_scenario (PochtaLessonPlayer *self)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
+  return self->scenario;
+}
+
+const char *
+pochta_lesson_player_get_id (PochtaLessonPlayer *self)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
+
+  if (self->lesson != NULL)
+    return self->lesson->id;
+  return self->scenario != NULL ? pochta_scenario_get_id (self->scenario) : NULL;
+}
+
+const char *
+pochta_lesson_player_get_title (PochtaLessonPlayer *self)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
+
+  if (self->lesson != NULL)
+    return _(self->lesson->title);
+  return self->scenario != NULL ? pochta_scenario_get_title (self->scenario) : NULL;
+}
+
+const char *
+pochta_lesson_player_get_summary (PochtaLessonPlayer *self)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
+
+  if (self->lesson != NULL)
+    return _(self->lesson->summary);
+  return self->scenario != NULL ? pochta_scenario_get_summary (self->scenario) : NULL;
+}
+
+int
+pochta_lesson_player_get_utc_offset (PochtaLessonPlayer *self)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), 0);
+
+  if (self->lesson != NULL)
+    return self->lesson->utc_offset_minutes;
+  return self->scenario != NULL ? pochta_scenario_get_utc_offset (self->scenario) : 0;
+}
+
+/* The step of the lesson file that brought item, by the results of the
+ * steps run so far; -1 for none. */
+static int
+find_step (PochtaLessonPlayer *self, guint index, gboolean *out_first_line)
+{
+  guint n_run = self->runner != NULL ? pochta_scenario_runner_get_position (self->runner) : 0;
+
+  for (guint i = 0; i < n_run; i++)
+    {
+      const PochtaStepResult *result = pochta_scenario_runner_get_result (self->runner, i);
+      if (index < result->first_item || index >= result->end_item)
+        continue;
+      PochtaTranscript *transcript = pochta_simulation_get_transcript (self->simulation);
+      *out_first_line = TRUE;
+      for (guint j = result->first_item; j < index && *out_first_line; j++)
+        *out_first_line = pochta_transcript_get_item (transcript, j)->kind != POCHTA_ITEM_LINE;
+      return (int) i;
+    }
+  return -1;
+}
+
+const PochtaLessonNote *
+pochta_lesson_player_find_note (PochtaLessonPlayer *self, const PochtaTranscriptItem *item)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
+  g_return_val_if_fail (item != NULL, NULL);
+
+  if (self->lesson != NULL)
+    return pochta_lesson_find_note (self->lesson,
+                                    pochta_simulation_get_transcript (self->simulation), item);
+  gboolean first_line = FALSE;
+  int step = item->kind == POCHTA_ITEM_LINE ? find_step (self, item->index, &first_line) : -1;
+  if (step < 0)
+    return NULL;
+  const PochtaLessonNote *note = g_ptr_array_index (self->notes, 2 * step + (first_line ? 0 : 1));
+  return note->text != NULL || note->question != NULL ? note : NULL;
 }
 
 PochtaSimulation *
@@ -355,6 +553,21 @@ pochta_lesson_player_is_replaying (PochtaLessonPlayer *self)
   return self->replaying;
 }
 
+/* After the last line: the events that follow it (a bounce, a delivery),
+ * as the dry run ran them. */
+static void
+show_the_rest (PochtaLessonPlayer *self)
+{
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (self->simulation);
+
+  if (self->runner != NULL)
+    pochta_scenario_runner_run_all (self->runner);
+  pochta_simulation_run_until_idle (self->simulation);
+  while (self->n_shown < pochta_transcript_get_n_items (transcript))
+    g_signal_emit (self, signals[SIGNAL_ITEM_ADDED], 0,
+                   pochta_transcript_get_item (transcript, self->n_shown++));
+}
+
 /* Shows the recorded items up to and including the next line; runs the
  * clock when everything recorded is shown already.  One scheduler event
  * may deliver several lines (a multi-line reply in one segment): they
@@ -377,9 +590,15 @@ pochta_lesson_player_step (PochtaLessonPlayer *self)
           if (item->kind == POCHTA_ITEM_LINE)
             {
               set_position (self, self->position + 1);
+              if (self->position == self->n_steps)
+                show_the_rest (self);
               return TRUE;
             }
         }
+      /* The lesson file's next step, once everything before it is shown;
+       * then whatever is still scheduled, as the dry run did. */
+      if (self->runner != NULL && pochta_scenario_runner_next_step (self->runner))
+        continue;
       if (!pochta_simulation_step (self->simulation))
         return FALSE;
     }
@@ -392,7 +611,8 @@ pochta_lesson_player_seek (PochtaLessonPlayer *self, guint position)
 
   if (self->simulation == NULL)
     return;
-  g_autoptr (PochtaSimulation) simulation = create_simulation (self, NULL);
+  g_autoptr (PochtaScenarioRunner) runner = NULL;
+  g_autoptr (PochtaSimulation) simulation = create_simulation (self, &runner, NULL);
   /* The lesson loaded once already; only a network file changed on disk
    * since then fails here, and the old run stays. */
   if (simulation == NULL)
@@ -400,7 +620,7 @@ pochta_lesson_player_seek (PochtaLessonPlayer *self, guint position)
 
   gboolean was_replaying = self->replaying;
   self->replaying = TRUE;
-  install_simulation (self, simulation);
+  install_simulation (self, simulation, runner);
   while (self->position < MIN (position, self->n_steps) && pochta_lesson_player_step (self))
     ;
   self->replaying = was_replaying;

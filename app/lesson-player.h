@@ -35,13 +35,30 @@ PochtaLessonPlayer *pochta_lesson_player_new (void);
 gboolean pochta_lesson_player_load (PochtaLessonPlayer *self,
                                     const PochtaLesson *lesson,
                                     GError            **error);
+/* Starts a lesson file from its beginning: each of its steps runs when the
+ * lines before it are shown. */
+gboolean pochta_lesson_player_load_scenario (PochtaLessonPlayer *self,
+                                             PochtaScenario     *scenario,
+                                             GError            **error);
 /* A network file with no lesson: the map to look at, nothing to play. */
 gboolean pochta_lesson_player_load_network (PochtaLessonPlayer *self,
                                             const char         *path,
                                             GError            **error);
 
-/* NULL when a bare network is loaded. */
+/* The lesson written in C that is loaded, or NULL. */
 const PochtaLesson *pochta_lesson_player_get_lesson (PochtaLessonPlayer *self);
+/* The lesson file that is loaded, or NULL. */
+PochtaScenario *pochta_lesson_player_get_scenario (PochtaLessonPlayer *self);
+/* Of either lesson (translated), or NULL for a bare network. */
+const char *pochta_lesson_player_get_id (PochtaLessonPlayer *self);
+const char *pochta_lesson_player_get_title (PochtaLessonPlayer *self);
+const char *pochta_lesson_player_get_summary (PochtaLessonPlayer *self);
+/* The zone of the lesson's times, minutes east of UTC. */
+int pochta_lesson_player_get_utc_offset (PochtaLessonPlayer *self);
+/* The lesson's note on a shown item: a lesson file's step explains every
+ * line it brought, and asks its quiz on the first; NULL for none. */
+const PochtaLessonNote *pochta_lesson_player_find_note (PochtaLessonPlayer         *self,
+                                                        const PochtaTranscriptItem *item);
 PochtaSimulation *pochta_lesson_player_get_simulation (PochtaLessonPlayer *self);
 /* The items shown so far: the first get_n_shown items of the
  * simulation's transcript. */

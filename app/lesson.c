@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The built-in lessons: the thesis session between two departments and
- * Petrov fetching the letter over POP3, with their notes and quizzes. */
+/* The lessons written in C: the thesis letter through comp1's MTA (its
+ * submission, the relay with MX routing and the bounce), and Petrov
+ * fetching it over POP3, with their notes and quizzes; and the list of
+ * every lesson the window offers. */
 #define G_LOG_DOMAIN "pochta-lesson"
 #include "config.h"
 
@@ -43,7 +45,7 @@ deliver_then_fetch (PochtaSimulation *simulation, GError **error)
   return pochta_simulation_fetch (simulation, PETROV, FALSE, error);
 }
 
-static const PochtaLessonNote thesis_notes[] = {
+static const PochtaLessonNote relay_notes[] = {
   { COMP1, "220", N_("Ivanov's mail program first hands the letter to his own host, comp1, "
                      "which greets it with 220: the service is ready (RFC 5321 §4.3.1).") },
   { COMP1, "500", N_("comp1 is a classic RFC 821 receiver: it does not know EHLO and answers "
@@ -96,18 +98,19 @@ static const PochtaLessonNote pop3_notes[] = {
                       "connection.") },
 };
 
-static const PochtaLesson thesis_lesson = {
-  POCHTA_LESSON_THESIS,
-  N_("An SMTP session between two departments"),
-  N_("comp1 hands Ivanov's letter to comp3: EHLO, AUTH CRAM-MD5, three recipients, one of "
-     "them unknown, DATA and QUIT, as in the thesis."),
+static const PochtaLesson relay_lesson = {
+  "mta-relay",
+  N_("Ivanov's letter through comp1's mail server"),
+  N_("Ivanov's mail program hands the letter to comp1; comp1's MTA finds comp3 as the "
+     "recipients' mail exchanger, relays it there with AUTH CRAM-MD5, and bounces the "
+     "recipient comp3 refuses back to Ivanov."),
   "constr-org",
   1,
   POCHTA_SIMULATION_DEFAULT_START,
   THESIS_UTC_OFFSET,
   submit_thesis_letter,
-  thesis_notes,
-  G_N_ELEMENTS (thesis_notes),
+  relay_notes,
+  G_N_ELEMENTS (relay_notes),
 };
 
 static const PochtaLesson pop3_lesson = {
@@ -125,7 +128,7 @@ static const PochtaLesson pop3_lesson = {
 };
 
 static const PochtaLesson *const builtin_lessons[] = {
-  &thesis_lesson,
+  &relay_lesson,
   &pop3_lesson,
 };
 
@@ -136,6 +139,43 @@ pochta_lesson_get_builtin (guint *out_n_lessons)
 
   *out_n_lessons = G_N_ELEMENTS (builtin_lessons);
   return builtin_lessons;
+}
+
+void
+pochta_lesson_entry_free (PochtaLessonEntry *entry)
+{
+  g_return_if_fail (entry != NULL);
+
+  g_free (entry->id);
+  g_free (entry->title);
+  g_free (entry);
+}
+
+static void
+add_entry (GPtrArray *entries, const char *id, const char *title)
+{
+  PochtaLessonEntry *entry = g_new0 (PochtaLessonEntry, 1);
+
+  entry->id = g_strdup (id);
+  entry->title = g_strdup (title);
+  g_ptr_array_add (entries, entry);
+}
+
+GPtrArray *
+pochta_lesson_list_all (void)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) pochta_lesson_entry_free);
+  g_auto (GStrv) files = pochta_scenario_list_builtin ();
+
+  for (guint i = 0; files != NULL && files[i] != NULL; i++)
+    {
+      g_autoptr (PochtaScenario) scenario = pochta_scenario_load_builtin (files[i], NULL, NULL);
+      if (scenario != NULL && pochta_scenario_get_kind (scenario) == POCHTA_SCENARIO_KIND_LESSON)
+        add_entry (entries, files[i], pochta_scenario_get_title (scenario));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (builtin_lessons); i++)
+    add_entry (entries, builtin_lessons[i]->id, _(builtin_lessons[i]->title));
+  return entries;
 }
 
 const PochtaLesson *

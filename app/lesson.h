@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The small lesson interface the window plays until lesson files arrive
- * (issue #6): a network, the actions that start the story, and notes
+/* The lessons the window offers: the lesson files compiled into the
+ * binaries (scenario.h), and lessons written here in C for what a file
+ * cannot say yet: a network, the actions that start the story, and notes
  * (explanations, quizzes) attached to the lines they explain. */
 #pragma once
 
 #include <glib.h>
 
+#include "scenario.h"
 #include "simulation.h"
 
 G_BEGIN_DECLS
@@ -22,6 +24,9 @@ typedef struct
   const char *choices;       /* ';'-separated; wire text, not translated */
   const char *answer;        /* one of choices */
   const char *hint;          /* N_() or NULL */
+  /* A lesson file's step, which checks the answers (a quiz with no
+   * choices takes free text); NULL for the lessons written in C. */
+  const PochtaScenarioStep *step;
 } PochtaLessonNote;
 
 typedef struct
@@ -39,8 +44,21 @@ typedef struct
   guint n_notes;
 } PochtaLesson;
 
-/* Every built-in lesson, the thesis session first. */
+/* Every lesson written in C. */
 const PochtaLesson *const *pochta_lesson_get_builtin (guint *out_n_lessons);
+
+typedef struct
+{
+  char *id;
+  char *title;               /* translated */
+} PochtaLessonEntry;
+
+void pochta_lesson_entry_free (PochtaLessonEntry *entry);
+
+/* What the lesson picker lists: the lesson files compiled into the
+ * binaries (their titles in the user's language), then the lessons
+ * written in C.  An array of PochtaLessonEntry*. */
+GPtrArray *pochta_lesson_list_all (void);
 /* By id; NULL when there is none. */
 const PochtaLesson *pochta_lesson_find (const char *id);
 /* The note of a transcript line, or NULL. */
@@ -48,6 +66,7 @@ const PochtaLessonNote *pochta_lesson_find_note (const PochtaLesson             
                                                  PochtaTranscript               *transcript,
                                                  const PochtaTranscriptItem     *item);
 
+/* The thesis session, a lesson file (lessons/seed-session.lesson). */
 #define POCHTA_LESSON_THESIS "seed-session"
 
 G_END_DECLS

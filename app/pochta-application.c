@@ -161,7 +161,7 @@ pochta_application_class_init (PochtaApplicationClass *klass)
 }
 
 static const GOptionEntry options[] = {
-  { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL, N_("Open this lesson (seed-session, pop3-fetch)"),
+  { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL, N_("Open this lesson (seed-session, mta-relay, pop3-fetch)"),
     N_("ID") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }

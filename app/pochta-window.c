@@ -52,8 +52,7 @@ current_transcript (PochtaWindow *self)
 static int
 utc_offset (PochtaWindow *self)
 {
-  const PochtaLesson *lesson = pochta_lesson_player_get_lesson (self->player);
-  return lesson != NULL ? lesson->utc_offset_minutes : 0;
+  return pochta_lesson_player_get_utc_offset (self->player);
 }
 
 /* ---- the views ---- */
@@ -77,7 +76,6 @@ static void
 explain_item (PochtaWindow *self, const PochtaTranscriptItem *item)
 {
   PochtaTranscript *transcript = current_transcript (self);
-  const PochtaLesson *lesson = pochta_lesson_player_get_lesson (self->player);
   const PochtaLessonNote *note = NULL;
   const PochtaKnowledgeEntry *entry = NULL;
   g_autofree char *text = pochta_visible_text (item->text, item->length);
@@ -88,8 +86,7 @@ explain_item (PochtaWindow *self, const PochtaTranscriptItem *item)
       /* Translators: "Line 49 · S: 550 No such user here". */
       heading = g_strdup_printf (_("Line %u \xc2\xb7 %s: %s"), item->line_number,
                                  item->direction == POCHTA_DIRECTION_CLIENT ? "C" : "S", text);
-      if (lesson != NULL)
-        note = pochta_lesson_find_note (lesson, transcript, item);
+      note = pochta_lesson_player_find_note (self->player, item);
       if (self->knowledge != NULL)
         entry = pochta_knowledge_explain_item (self->knowledge, item,
                                                find_command (transcript, item));
@@ -146,12 +143,12 @@ select_connection (PochtaWindow *self, guint id)
 static void
 show_intro (PochtaWindow *self)
 {
-  const PochtaLesson *lesson = pochta_lesson_player_get_lesson (self->player);
+  const char *title = pochta_lesson_player_get_title (self->player);
   PochtaSimulation *simulation = pochta_lesson_player_get_simulation (self->player);
 
-  if (lesson != NULL)
-    pochta_explanation_pane_show_intro (self->explanation_pane, _(lesson->title),
-                                        _(lesson->summary));
+  if (title != NULL)
+    pochta_explanation_pane_show_intro (self->explanation_pane, title,
+                                        pochta_lesson_player_get_summary (self->player));
   else if (simulation != NULL)
     pochta_explanation_pane_show_intro (
       self->explanation_pane, pochta_network_get_name (pochta_simulation_get_network (simulation)),
@@ -522,12 +519,14 @@ static const GActionEntry window_actions[] = {
 static void
 fill_lesson_combo (PochtaWindow *self)
 {
-  guint n_lessons;
-  const PochtaLesson *const *lessons = pochta_lesson_get_builtin (&n_lessons);
+  g_autoptr (GPtrArray) lessons = pochta_lesson_list_all ();
 
   self->filling_combo = TRUE;
-  for (guint i = 0; i < n_lessons; i++)
-    gtk_combo_box_text_append (self->lesson_combo, lessons[i]->id, _(lessons[i]->title));
+  for (guint i = 0; i < lessons->len; i++)
+    {
+      const PochtaLessonEntry *entry = g_ptr_array_index (lessons, i);
+      gtk_combo_box_text_append (self->lesson_combo, entry->id, entry->title);
+    }
   self->filling_combo = FALSE;
 }
 
@@ -535,9 +534,9 @@ static void
 on_lesson_changed (PochtaWindow *self)
 {
   const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->lesson_combo));
-  const PochtaLesson *lesson = pochta_lesson_player_get_lesson (self->player);
 
-  if (self->filling_combo || id == NULL || (lesson != NULL && g_strcmp0 (lesson->id, id) == 0))
+  if (self->filling_combo || id == NULL
+      || g_strcmp0 (pochta_lesson_player_get_id (self->player), id) == 0)
     return;
   g_action_group_activate_action (G_ACTION_GROUP (self), "select-lesson",
                                   g_variant_new_string (id));
@@ -591,7 +590,7 @@ pochta_window_constructed (GObject *object)
   g_autofree char *last = self->settings != NULL
                             ? g_settings_get_string (self->settings, "last-lesson")
                             : g_strdup (POCHTA_LESSON_THESIS);
-  if (pochta_lesson_find (last) == NULL || !pochta_window_load_lesson (self, last, &error))
+  if (!pochta_window_load_lesson (self, last, &error))
     {
       g_clear_error (&error);
       if (!pochta_window_load_lesson (self, POCHTA_LESSON_THESIS, &error))
@@ -753,17 +752,28 @@ pochta_window_load_lesson (PochtaWindow *self, const char *id, GError **error)
   g_return_val_if_fail (id != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* A lesson file first: the lessons written in C fill in what files do
+   * not have. */
+  g_autoptr (PochtaScenario) scenario = pochta_scenario_load_builtin (id, NULL, NULL);
   const PochtaLesson *lesson = pochta_lesson_find (id);
-  if (lesson == NULL)
+  if (scenario != NULL && pochta_scenario_get_kind (scenario) == POCHTA_SCENARIO_KIND_LESSON)
+    {
+      if (!pochta_lesson_player_load_scenario (self->player, scenario, error))
+        return FALSE;
+    }
+  else if (lesson != NULL)
+    {
+      if (!pochta_lesson_player_load (self->player, lesson, error))
+        return FALSE;
+    }
+  else
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no lesson “%s”."), id);
       return FALSE;
     }
-  if (!pochta_lesson_player_load (self->player, lesson, error))
-    return FALSE;
   pochta_explanation_pane_reset_score (self->explanation_pane);
   show_intro (self);
-  gtk_header_bar_set_subtitle (self->header_bar, _(lesson->title));
+  gtk_header_bar_set_subtitle (self->header_bar, pochta_lesson_player_get_title (self->player));
   self->filling_combo = TRUE;
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->lesson_combo), id);
   self->filling_combo = FALSE;
@@ -815,10 +825,9 @@ pochta_window_export_to_file (PochtaWindow       *self,
     }
   g_autoptr (PochtaKnowledgeExplainer) explainer =
     self->knowledge != NULL ? pochta_knowledge_explainer_new (self->knowledge, transcript) : NULL;
-  const PochtaLesson *lesson = pochta_lesson_player_get_lesson (self->player);
   PochtaExportOptions options = {
     .utc_offset_minutes = utc_offset (self),
-    .title = lesson != NULL ? _(lesson->title) : NULL,
+    .title = pochta_lesson_player_get_title (self->player),
     .explain = explainer != NULL ? pochta_knowledge_explainer_explain : NULL,
     .explain_data = explainer,
     .connection = pochta_sequence_view_get_connection (self->sequence_view),
