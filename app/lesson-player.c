@@ -21,6 +21,8 @@ struct _PochtaLessonPlayer
   PochtaScenario *scenario;
   char *network_path;
   PochtaScenarioRunner *runner;  /* the lesson file's run */
+  guint n_steps_seen;            /* of the runner's, scanned for faults */
+  GHashTable *links_down;        /* link ids */
   PochtaSimulation *simulation;
   /* The lesson file's notes: two a step, with and without its quiz; every
    * set ever built stays, since the views may hold one. */
@@ -116,9 +118,33 @@ count_steps (PochtaSimulation *dry_run, PochtaScenarioRunner *runner, guint base
   return count_lines (transcript, pochta_transcript_get_n_items (transcript)) - base_lines;
 }
 
+/* The link faults of the lesson file's steps run since the last look. */
+static void
+scan_faults (PochtaLessonPlayer *self)
+{
+  guint position = self->runner != NULL ? pochta_scenario_runner_get_position (self->runner) : 0;
+
+  for (; self->n_steps_seen < position; self->n_steps_seen++)
+    {
+      const PochtaScenarioStep *step = pochta_scenario_runner_get_step (self->runner,
+                                                                        self->n_steps_seen);
+      for (guint i = 0; i < step->actions->len; i++)
+        {
+          const PochtaScenarioAction *action = g_ptr_array_index (step->actions, i);
+          if (action->kind != POCHTA_ACTION_FAULT || action->fault != POCHTA_FAULT_LINK_DOWN)
+            continue;
+          if (action->on)
+            g_hash_table_add (self->links_down, g_strdup (action->target));
+          else
+            g_hash_table_remove (self->links_down, action->target);
+        }
+    }
+}
+
 static void
 on_simulation_changed (PochtaLessonPlayer *self)
 {
+  scan_faults (self);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
@@ -144,6 +170,8 @@ install_simulation (PochtaLessonPlayer   *self,
                     PochtaScenarioRunner *runner)
 {
   g_set_object (&self->runner, runner);
+  self->n_steps_seen = 0;
+  g_hash_table_remove_all (self->links_down);
   if (self->simulation != NULL)
     g_signal_handlers_disconnect_by_data (self->simulation, self);
   g_set_object (&self->simulation, simulation);
@@ -247,6 +275,7 @@ pochta_lesson_player_finalize (GObject *object)
   g_clear_pointer (&self->scenario, pochta_scenario_unref);
   g_clear_pointer (&self->notes, g_ptr_array_unref);
   g_ptr_array_unref (self->old_notes);
+  g_hash_table_unref (self->links_down);
   G_OBJECT_CLASS (pochta_lesson_player_parent_class)->finalize (object);
 }
 
@@ -338,6 +367,7 @@ pochta_lesson_player_init (PochtaLessonPlayer *self)
 {
   self->speed = 1.0;
   self->old_notes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  self->links_down = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 PochtaLessonPlayer *
@@ -516,6 +546,16 @@ pochta_lesson_player_find_note (PochtaLessonPlayer *self, const PochtaTranscript
     return NULL;
   const PochtaLessonNote *note = g_ptr_array_index (self->notes, 2 * step + (first_line ? 0 : 1));
   return note->text != NULL || note->question != NULL ? note : NULL;
+}
+
+gboolean
+pochta_lesson_player_is_link_down (PochtaLessonPlayer *self, const char *link)
+{
+  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), FALSE);
+  g_return_val_if_fail (link != NULL, FALSE);
+
+  scan_faults (self);
+  return g_hash_table_contains (self->links_down, link);
 }
 
 PochtaSimulation *

@@ -55,6 +55,9 @@ const char *pochta_lesson_player_get_title (PochtaLessonPlayer *self);
 const char *pochta_lesson_player_get_summary (PochtaLessonPlayer *self);
 /* The zone of the lesson's times, minutes east of UTC. */
 int pochta_lesson_player_get_utc_offset (PochtaLessonPlayer *self);
+/* Whether the lesson's steps run so far cut link (Do=fault link-down):
+ * the simulation does not say, and the map shows it. */
+gboolean pochta_lesson_player_is_link_down (PochtaLessonPlayer *self, const char *link);
 /* The lesson's note on a shown item: a lesson file's step explains every
  * line it brought, and asks its quiz on the first; NULL for none. */
 const PochtaLessonNote *pochta_lesson_player_find_note (PochtaLessonPlayer         *self,

@@ -193,6 +193,13 @@ update_hosts (PochtaWindow *self)
                                       pochta_simulation_get_host_state (simulation, host->name)
                                         == POCHTA_HOST_STATE_DOWN);
     }
+  GPtrArray *links = pochta_network_get_links (pochta_simulation_get_network (simulation));
+  for (guint i = 0; i < links->len; i++)
+    {
+      const PochtaLink *link = g_ptr_array_index (links, i);
+      pochta_map_scene_set_link_down (scene, link->id,
+                                      pochta_lesson_player_is_link_down (self->player, link->id));
+    }
   pochta_network_map_update (self->map);
 }
 

@@ -397,6 +397,50 @@ test_export (void)
   close_window (window);
 }
 
+/* Faults a lesson file switches on show on the map: a link cut, a host
+ * down. */
+static void
+test_faults (void)
+{
+  static const char lesson[] = "[Lesson]\n"
+                               "Id=faults\n"
+                               "Title=Faults\n"
+                               "Network=constr-org\n"
+                               "\n"
+                               "[Step 01]\n"
+                               "Do=fault link-down otd2-backbone on\n"
+                               "Do=fault host-down comp4.otd2.constr.org on\n"
+                               "\n"
+                               "[Step 02]\n"
+                               "Connection=comp1.otd1.constr.org -> comp2.otd1.constr.org:25\n"
+                               "Expect=220\n";
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PochtaScenario) scenario =
+    pochta_scenario_load_data (lesson, sizeof lesson - 1, NULL, "C", &error);
+  g_assert_no_error (error);
+
+  g_assert_true (pochta_lesson_player_load_scenario (player, scenario, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pochta_lesson_player_get_n_steps (player), ==, 1);
+  g_assert_false (pochta_lesson_player_is_link_down (player, "otd2-backbone"));
+  activate (window, "step");
+  g_assert_true (pochta_lesson_player_is_link_down (player, "otd2-backbone"));
+  g_assert_false (pochta_lesson_player_is_link_down (player, "otd1-backbone"));
+  g_assert_cmpint (pochta_simulation_get_host_state (pochta_lesson_player_get_simulation (player),
+                                                     "comp4.otd2.constr.org"),
+                   ==, POCHTA_HOST_STATE_DOWN);
+  g_autofree char *text = transcript_text (window);
+  g_assert_nonnull (strstr (text, "  1  S: 220 comp2.otd1.constr.org"));
+  save_screenshot (window, "window-faults.png");
+
+  /* Back to the start: the faults are gone with the replay. */
+  activate (window, "step-back");
+  g_assert_false (pochta_lesson_player_is_link_down (player, "otd2-backbone"));
+  close_window (window);
+}
+
 /* The lesson written in C: Ivanov's agent submits to comp1 (an RFC 821
  * receiver: EHLO gets 500), comp1's MTA relays to comp3 and bounces the
  * refused recipient. */
@@ -502,6 +546,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/play-and-quiz", test_play_and_quiz);
   g_test_add_func ("/ui/window/select-line", test_select_line);
   g_test_add_func ("/ui/window/export", test_export);
+  g_test_add_func ("/ui/window/faults", test_faults);
   g_test_add_func ("/ui/window/relay-lesson", test_relay_lesson);
   g_test_add_func ("/ui/window/pop3-lesson", test_pop3_lesson);
   g_test_add_func ("/ui/map/scene", test_map_scene);
