@@ -7,9 +7,13 @@
 
 #include "event-queue-private.h"
 
+/* Events by value in one array, the oldest at head: a session pushes a
+ * few events per line and the caller pulls them all, so the array empties
+ * again at once and no event costs an allocation of its own. */
 struct _PochtaEventQueue
 {
-  GQueue events; /* of PochtaEvent*, oldest at the head */
+  GArray *events;  /* of PochtaEvent */
+  guint head;      /* the oldest event not yet pulled */
 };
 
 const char *
@@ -46,16 +50,8 @@ PochtaEventQueue *
 pochta_event_queue_new (void)
 {
   PochtaEventQueue *self = g_new0 (PochtaEventQueue, 1);
-  g_queue_init (&self->events);
+  self->events = g_array_sized_new (FALSE, FALSE, sizeof (PochtaEvent), 8);
   return self;
-}
-
-static void
-free_event (gpointer data)
-{
-  PochtaEvent *event = data;
-  pochta_event_clear (event);
-  g_free (event);
 }
 
 void
@@ -63,7 +59,9 @@ pochta_event_queue_free (PochtaEventQueue *self)
 {
   if (self == NULL)
     return;
-  g_queue_clear_full (&self->events, free_event);
+  for (guint i = self->head; i < self->events->len; i++)
+    pochta_event_clear (&g_array_index (self->events, PochtaEvent, i));
+  g_array_unref (self->events);
   g_free (self);
 }
 
@@ -72,9 +70,15 @@ pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event)
 {
   g_assert (self != NULL && event != NULL);
 
-  PochtaEvent *copy = g_memdup2 (event, sizeof *event);
+  /* A caller that never drains the queue completely still gets the room
+   * of the events it pulled back. */
+  if (self->head > 32 && self->head * 2 > self->events->len)
+    {
+      g_array_remove_range (self->events, 0, self->head);
+      self->head = 0;
+    }
+  g_array_append_vals (self->events, event, 1);
   memset (event, 0, sizeof *event);
-  g_queue_push_tail (&self->events, copy);
 }
 
 void
@@ -130,14 +134,25 @@ pochta_event_queue_pop (PochtaEventQueue *self, PochtaEvent *out_event)
 {
   g_assert (self != NULL && out_event != NULL);
 
-  PochtaEvent *head = g_queue_pop_head (&self->events);
-  if (head == NULL)
+  if (self->head >= self->events->len)
     {
       memset (out_event, 0, sizeof *out_event);
       return FALSE;
     }
-  *out_event = *head;
-  g_free (head);
+  *out_event = g_array_index (self->events, PochtaEvent, self->head);
+  if (++self->head == self->events->len)
+    {
+      /* Drained: start again at the front, keeping the allocation. */
+      self->head = 0;
+      g_array_set_size (self->events, 0);
+    }
+  else if (self->head >= 64 && self->head * 2 >= self->events->len)
+    {
+      /* A caller that pops a few and pushes more never empties the queue:
+       * drop the dead front so the array stays bounded by what waits. */
+      g_array_remove_range (self->events, 0, self->head);
+      self->head = 0;
+    }
   return TRUE;
 }
 
@@ -145,5 +160,5 @@ gboolean
 pochta_event_queue_is_empty (PochtaEventQueue *self)
 {
   g_assert (self != NULL);
-  return g_queue_is_empty (&self->events);
+  return self->head >= self->events->len;
 }
