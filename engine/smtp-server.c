@@ -283,20 +283,28 @@ write_reply (PochtaSmtpServer *self, guint code, const char *enhanced, const cha
 {
   gboolean with_enhanced = enhanced != NULL && code / 100 != 3
                            && pochta_smtp_server_has_extension (self, POCHTA_SMTP_EXT_ENHANCEDSTATUSCODES);
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  guint n_lines = g_strv_length (lines);
+  g_autoptr (GString) line = g_string_sized_new (128);
+  const char *part = text;
 
-  if (n_lines == 0)
-    n_lines = 1;
-  for (guint i = 0; i < n_lines; i++)
+  /* One reply line per line of text: the last gets "NNN ", the others
+   * "NNN-" (RFC 5321 §4.2.1), written by hand because every reply line of
+   * every session passes here. */
+  for (;;)
     {
-      const char *part = lines[i] != NULL ? lines[i] : "";
-      g_autoptr (GString) line = g_string_new (NULL);
+      const char *newline = strchr (part, '\n');
+      gsize part_len = newline != NULL ? (gsize) (newline - part) : strlen (part);
 
-      g_string_append_printf (line, "%03u%c", code, i + 1 < n_lines ? '-' : ' ');
+      g_string_truncate (line, 0);
+      g_string_append_c (line, (char) ('0' + code / 100));
+      g_string_append_c (line, (char) ('0' + code / 10 % 10));
+      g_string_append_c (line, (char) ('0' + code % 10));
+      g_string_append_c (line, newline != NULL ? '-' : ' ');
       if (with_enhanced)
-        g_string_append_printf (line, "%s ", enhanced);
-      pochta_smtp_append_printable (line, part, strlen (part));
+        {
+          g_string_append (line, enhanced);
+          g_string_append_c (line, ' ');
+        }
+      pochta_smtp_append_printable (line, part, part_len);
       g_string_truncate (line, MIN (line->len, REPLY_LINE_MAX - 2));
 
       /* A reply is never message content, not even the 354 that opens it. */
@@ -304,6 +312,9 @@ write_reply (PochtaSmtpServer *self, guint code, const char *enhanced, const cha
                                     code, self->state, FALSE);
       g_byte_array_append (self->output, (const guint8 *) line->str, line->len);
       g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+      if (newline == NULL)
+        break;
+      part = newline + 1;
     }
 }
 
@@ -588,9 +599,15 @@ handle_hello (PochtaSmtpServer *self, const Command *command, const char *args)
 
   g_autoptr (GString) text = g_string_new (self->hostname);
   if (self->info->hello != NULL)
-    g_string_append_printf (text, " %s", self->info->hello);
+    {
+      g_string_append_c (text, ' ');
+      g_string_append (text, self->info->hello);
+    }
   if (self->info->hello_names_client)
-    g_string_append_printf (text, " %s", args);
+    {
+      g_string_append_c (text, ' ');
+      g_string_append (text, args);
+    }
 
   /* RFC 5321 §3.2: HELO never gets the extension list. */
   if (extended)
@@ -598,7 +615,8 @@ handle_hello (PochtaSmtpServer *self, const Command *command, const char *args)
       {
         g_autofree char *keyword = pochta_smtp_profile_format_extension (self->info, self->info->extensions[i],
                                                                          self->limits.message_size_max);
-        g_string_append_printf (text, "\n%s", keyword);
+        g_string_append_c (text, '\n');
+        g_string_append (text, keyword);
       }
   /* RFC 2034 §4: no enhanced code on the EHLO/HELO reply. */
   pochta_smtp_server_queue_reply (self, 250, NULL, "%s", text->str);
