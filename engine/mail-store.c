@@ -154,13 +154,22 @@ static GBytes *
 to_wire_form (const guint8 *data, gsize len)
 {
   GByteArray *out = g_byte_array_sized_new (len + 2);
+  gsize copied = 0;   /* data[0..copied) is already in out */
 
-  for (gsize i = 0; i < len; i++)
+  for (const guint8 *lf = len > 0 ? memchr (data, '\n', len) : NULL; lf != NULL;
+       lf = memchr (lf + 1, '\n', len - (gsize) (lf + 1 - data)))
     {
-      if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
-        g_byte_array_append (out, (const guint8 *) "\r", 1);
-      g_byte_array_append (out, &data[i], 1);
+      gsize i = (gsize) (lf - data);
+      if (i > 0 && data[i - 1] == '\r')
+        continue;
+      /* Copy the run up to the bare LF in one go, then give it its CR. */
+      g_byte_array_append (out, data + copied, (guint) (i - copied));
+      g_byte_array_append (out, (const guint8 *) "\r", 1);
+      copied = i;
+      if (i + 1 == len)
+        break;
     }
+  g_byte_array_append (out, data + copied, (guint) (len - copied));
   if (out->len > 0 && out->data[out->len - 1] != '\n')
     g_byte_array_append (out, (const guint8 *) "\r\n", 2);
   return g_byte_array_free_to_bytes (out);

@@ -172,17 +172,29 @@ normalise_message (GBytes *message)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (message, &len);
-  GByteArray *out = g_byte_array_sized_new (len + 2);
+  GByteArray *out = NULL;
+  gsize copied = 0;   /* data[0..copied) is already in out */
 
   for (gsize i = 0; i < len; i++)
     {
-      if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
-        continue;   /* the LF that follows writes the CRLF */
-      if (data[i] == '\r' || data[i] == '\n')
-        g_byte_array_append (out, (const guint8 *) "\r\n", 2);
-      else
-        g_byte_array_append (out, data + i, 1);
+      gboolean lone_cr = data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n');
+      gboolean lone_lf = data[i] == '\n' && (i == 0 || data[i - 1] != '\r');
+      if (!lone_cr && !lone_lf)
+        continue;
+      /* Copy the well-formed run before it in one go, then the CRLF. */
+      if (out == NULL)
+        out = g_byte_array_sized_new (len + 16);
+      g_byte_array_append (out, data + copied, (guint) (i - copied));
+      g_byte_array_append (out, (const guint8 *) "\r\n", 2);
+      copied = i + 1;
     }
+  gboolean ends_in_crlf = len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n';
+  if (out == NULL && (len == 0 || ends_in_crlf))
+    return g_bytes_ref (message);   /* already wire form: the common case */
+
+  if (out == NULL)
+    out = g_byte_array_sized_new (len + 2);
+  g_byte_array_append (out, data + copied, (guint) (len - copied));
   if (out->len > 0 && (out->len < 2 || out->data[out->len - 1] != '\n'))
     g_byte_array_append (out, (const guint8 *) "\r\n", 2);
   return g_byte_array_free_to_bytes (out);
