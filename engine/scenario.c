@@ -386,8 +386,15 @@ load_start (Loader *loader, const PochtaKeyfileGroup *group, const char *text, G
     return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Start"), error,
                  POCHTA_SCENARIO_ERROR_VALUE,
                  "Start '%s' should be ISO 8601 with a zone, e.g. 2002-05-14T10:15:00+04:00", text);
+  gint64 offset = g_date_time_get_utc_offset (start) / G_TIME_SPAN_MINUTE;
+  /* RFC 5322 §3.3: a zone is +hhmm with hh at most 23 (and the time a
+   * pcap export can hold, seconds since 1970). */
+  if (offset <= -24 * 60 || offset >= 24 * 60 || g_date_time_to_unix (start) < 0)
+    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Start"), error,
+                 POCHTA_SCENARIO_ERROR_VALUE,
+                 "Start '%s' must fall after 1970 in a zone from -23:59 to +23:59", text);
   loader->scenario->start_time = g_date_time_to_unix (start) * G_USEC_PER_SEC + g_date_time_get_microsecond (start);
-  loader->scenario->utc_offset = (int) (g_date_time_get_utc_offset (start) / G_TIME_SPAN_MINUTE);
+  loader->scenario->utc_offset = (int) offset;
   return TRUE;
 }
 
@@ -425,14 +432,20 @@ load_header (Loader *loader, const PochtaKeyfileGroup *group, GError **error)
                  POCHTA_SCENARIO_ERROR_VALUE, "unknown level '%s' (known: beginner, intermediate, advanced)",
                  scenario->level);
 
-  g_autofree char *seed = get_string (loader, group, "Seed", error);
+  GError *value_error = NULL;
+  g_autofree char *seed = get_string (loader, group, "Seed", &value_error);
+  g_autofree char *start = value_error == NULL ? get_string (loader, group, "Start", &value_error) : NULL;
+  if (value_error != NULL)
+    {
+      g_propagate_error (error, value_error);
+      return FALSE;
+    }
   guint64 seed_value;
   if (seed != NULL && !parse_uint (seed, G_MAXUINT32, &seed_value))
     return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Seed"), error,
                  POCHTA_SCENARIO_ERROR_VALUE, "Seed '%s' should be a number from 0 to 4294967295", seed);
   if (seed != NULL)
     scenario->seed = (guint32) seed_value;
-  g_autofree char *start = get_string (loader, group, "Start", error);
   if (start != NULL && !load_start (loader, group, start, error))
     return FALSE;
 
@@ -1035,7 +1048,13 @@ load_step (Loader *loader, const PochtaKeyfileGroup *group, guint number, GError
 
   if (!load_step_entries (loader, step, group, error))
     return FALSE;
-  g_autofree char *pipeline = get_string (loader, group, "Pipeline", error);
+  GError *value_error = NULL;
+  g_autofree char *pipeline = get_string (loader, group, "Pipeline", &value_error);
+  if (value_error != NULL)
+    {
+      g_propagate_error (error, value_error);
+      return FALSE;
+    }
   if (pipeline != NULL && strcmp (pipeline, "true") != 0 && strcmp (pipeline, "false") != 0)
     return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Pipeline"), error,
                  POCHTA_SCENARIO_ERROR_VALUE, "Pipeline is true or false, not '%s'", pipeline);
