@@ -70,13 +70,6 @@ pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event)
 {
   g_assert (self != NULL && event != NULL);
 
-  /* A caller that never drains the queue completely still gets the room
-   * of the events it pulled back. */
-  if (self->head > 32 && self->head * 2 > self->events->len)
-    {
-      g_array_remove_range (self->events, 0, self->head);
-      self->head = 0;
-    }
   g_array_append_vals (self->events, event, 1);
   memset (event, 0, sizeof *event);
 }
