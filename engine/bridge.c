@@ -83,16 +83,17 @@ virtual_now (PochtaBridge *self)
   return self->virtual_start + (g_get_monotonic_time () - self->real_start);
 }
 
+/* Setting a source's ready time wakes the main loop up (an eventfd write
+ * and one more poll), so it is set only when it changes. */
 static void
 arm_clock (PochtaBridge *self)
 {
   gint64 next;
-  if (!pochta_simulation_peek_next_time (self->simulation, &next))
-    {
-      g_source_set_ready_time (self->clock_source, -1);
-      return;
-    }
-  g_source_set_ready_time (self->clock_source, self->real_start + (next - self->virtual_start));
+  gint64 ready = pochta_simulation_peek_next_time (self->simulation, &next)
+                   ? self->real_start + (next - self->virtual_start)
+                   : -1;
+  if (ready != g_source_get_ready_time (self->clock_source))
+    g_source_set_ready_time (self->clock_source, ready);
 }
 
 /* Runs every event due by the real time now, then hands what the servers
@@ -143,6 +144,11 @@ watch_socket (Session *session, GSource **slot, GIOCondition condition, GSocketS
     return;
   *slot = g_socket_create_source (session->socket, condition, NULL);
   g_source_set_callback (*slot, G_SOURCE_FUNC (func), session, NULL);
+  /* GLib blocks a source that cannot recurse while it dispatches, taking
+   * its descriptor out of the poll set and putting it back: two wakeups
+   * of the loop (eventfd writes) per read.  Nothing here runs a nested
+   * loop, so the guard is not needed. */
+  g_source_set_can_recurse (*slot, TRUE);
   g_source_attach (*slot, NULL);
 }
 
