@@ -1397,8 +1397,11 @@ pochta_smtp_client_peek_output (PochtaSmtpClient *self, const guint8 **out_data)
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (out_data != NULL, 0);
 
-  *out_data = self->output->data + self->output_consumed;
-  return self->output->len - self->output_consumed;
+  gsize pending = self->output->len - self->output_consumed;
+  /* An empty GByteArray has no buffer yet, and NULL + 0 is undefined
+   * (C11 §6.5.6). */
+  *out_data = pending > 0 ? self->output->data + self->output_consumed : NULL;
+  return pending;
 }
 
 void

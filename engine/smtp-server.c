@@ -1007,8 +1007,11 @@ pochta_smtp_server_peek_output (PochtaSmtpServer *self, const guint8 **out_data)
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (out_data != NULL, 0);
 
-  *out_data = self->output->data + self->output_sent;
-  return pending_output (self);
+  gsize pending = pending_output (self);
+  /* Before start () the array has no buffer, and NULL + 0 is undefined
+   * (C11 §6.5.6). */
+  *out_data = pending > 0 ? self->output->data + self->output_sent : NULL;
+  return pending;
 }
 
 void

@@ -2454,11 +2454,40 @@ test_against_rejected (void)
   g_assert_cmpint (pochta_smtp_server_get_state (wire->server), ==, POCHTA_SMTP_STATE_CLOSED);
 }
 
+/* Before the greeting the client has nothing to say: peek answers 0 with
+ * no pointer (an empty buffer must not be offset, C11 §6.5.6; found by
+ * fuzz-smtp-reply under UBSan). */
+static void
+test_nothing_to_send_yet (void)
+{
+  static const char *const recipients[] = { "Petrov@comp3.otd2.constr.org", NULL };
+  g_autoptr (GBytes) message = g_bytes_new_static ("Subject: x\r\n\r\nHello!\r\n", 25);
+  g_autoptr (PochtaGenerator) generator = pochta_generator_new (1, 0);
+  PochtaSmtpClientConfig config = {
+    .hostname = "comp1.otd1.constr.org",
+    .generator = generator,
+    .reverse_path = "Ivanov@comp1.otd1.constr.org",
+    .recipients = recipients,
+    .message = message,
+  };
+  g_autoptr (PochtaSmtpClient) client = pochta_smtp_client_new (&config);
+  const guint8 *out = (const guint8 *) "not touched";
+
+  g_assert_cmpuint (pochta_smtp_client_peek_output (client, &out), ==, 0);
+  g_assert_null (out);
+  /* A malformed greeting ends the session without a word (no QUIT). */
+  g_assert_cmpint (pochta_smtp_client_feed (client, (const guint8 *) "x\n", 2), ==, 2);
+  g_assert_true (pochta_smtp_client_is_done (client));
+  g_assert_cmpuint (pochta_smtp_client_peek_output (client, &out), ==, 0);
+  g_assert_null (out);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/engine/smtp-client/session/nothing-to-send-yet", test_nothing_to_send_yet);
   g_test_add_func ("/engine/smtp-client/session/lock-step-ehlo", test_lock_step_ehlo);
   g_test_add_data_func ("/engine/smtp-client/session/helo-fallback-500",
                         "500 Syntax error, command unrecognized\r\n", test_helo_fallback);
