@@ -2461,7 +2461,8 @@ static void
 test_nothing_to_send_yet (void)
 {
   static const char *const recipients[] = { "Petrov@comp3.otd2.constr.org", NULL };
-  g_autoptr (GBytes) message = g_bytes_new_static ("Subject: x\r\n\r\nHello!\r\n", 25);
+  static const char body[] = "Subject: x\r\n\r\nHello!\r\n";
+  g_autoptr (GBytes) message = g_bytes_new_static (body, sizeof body - 1);
   g_autoptr (PochtaGenerator) generator = pochta_generator_new (1, 0);
   PochtaSmtpClientConfig config = {
     .hostname = "comp1.otd1.constr.org",
