@@ -125,7 +125,10 @@ rebuild (PochtaScenarioRunner *self, GError **error)
   g_array_set_size (self->results, 0);
   g_clear_object (&self->simulation);
   g_clear_pointer (&self->generator, pochta_generator_free);
-  self->generator = pochta_generator_new (self->seed, pochta_scenario_get_start_time (self->scenario));
+  /* The console is a client of its own: seeded apart from the simulation,
+   * or its DIGEST-MD5 cnonce would repeat the server's nonce. */
+  self->generator = pochta_generator_new (self->seed ^ 0x9e3779b9u,
+                                          pochta_scenario_get_start_time (self->scenario));
   self->simulation = pochta_simulation_new (network, self->seed, pochta_scenario_get_start_time (self->scenario),
                                             pochta_scenario_get_utc_offset (self->scenario));
   g_signal_emit (self, signals[SIGNAL_SIMULATION_CREATED], 0, self->simulation);
