@@ -178,7 +178,10 @@ play_step (Player *player, PochtaScenarioRunner *runner, guint index)
 }
 
 /* What each RCPT TO got, and whether the message then went through: the
- * reply after the lone dot (RFC 5321 §4.1.1.4). */
+ * reply after the lone dot (RFC 5321 §4.1.1.4).  Replies answer the lines
+ * that await one in order, which also holds for a pipelined group
+ * (RFC 2920 §3.1): every command or SASL answer, and the dot that ends
+ * the content. */
 static void
 print_recipients (PochtaTranscript *transcript, guint connection_id)
 {
@@ -186,8 +189,7 @@ print_recipients (PochtaTranscript *transcript, guint connection_id)
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) replies = g_ptr_array_new ();
   const PochtaTranscriptItem *final_reply = NULL;
-  gboolean after_dot = FALSE;
-  char *pending = NULL;
+  GQueue awaiting = G_QUEUE_INIT;   /* of client items, oldest first */
 
   for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
     {
@@ -196,25 +198,32 @@ print_recipients (PochtaTranscript *transcript, guint connection_id)
         continue;
       if (item->direction == POCHTA_DIRECTION_CLIENT)
         {
-          after_dot = item->in_data && item->length == 1 && item->text[0] == '.';
-          if (g_strcmp0 (item->verb, "RCPT") == 0)
-            {
-              const char *open = memchr (item->text, '<', item->length);
-              const char *close = open != NULL ? memchr (open, '>', item->length - (gsize) (open - item->text)) : NULL;
-              pending = close != NULL ? g_strndup (open + 1, (gsize) (close - open - 1)) : NULL;
-            }
+          gboolean is_dot = item->in_data && item->length == 1 && item->text[0] == '.';
+          if (!item->in_data || is_dot)
+            g_queue_push_tail (&awaiting, (gpointer) item);
           continue;
         }
-      if (pending != NULL)
-        {
-          g_ptr_array_add (names, g_steal_pointer (&pending));
-          g_ptr_array_add (replies, (gpointer) item);
-        }
-      if (after_dot)
+      /* Only the last line of a multi-line reply ("250-..." goes on,
+       * "250 ..." ends it; RFC 5321 §4.2.1) answers anything. */
+      if (item->length > 3 && item->text[3] == '-')
+        continue;
+      const PochtaTranscriptItem *asked = g_queue_pop_head (&awaiting);
+      if (asked == NULL)
+        continue;   /* the greeting answers no line */
+      if (asked->in_data)
         final_reply = item;
-      after_dot = FALSE;
+      else if (g_strcmp0 (asked->verb, "RCPT") == 0)
+        {
+          const char *open = memchr (asked->text, '<', asked->length);
+          const char *close = open != NULL ? memchr (open, '>', asked->length - (gsize) (open - asked->text)) : NULL;
+          if (close != NULL)
+            {
+              g_ptr_array_add (names, g_strndup (open + 1, (gsize) (close - open - 1)));
+              g_ptr_array_add (replies, (gpointer) item);
+            }
+        }
     }
-  g_free (pending);
+  g_queue_clear (&awaiting);
   if (names->len == 0)
     return;
 
