@@ -154,6 +154,15 @@ class LessonTest(unittest.TestCase):
         self.assertIn("Answer: 550", r.stdout)
         self.assertEqual(wire_lines(r.stdout), wire_lines(run("play").stdout))
 
+    def test_pipelined_recipients_get_their_own_replies(self):
+        # RFC 2920: MAIL, RCPT, RCPT and DATA go as one group and their
+        # replies come back in order; each RCPT's line is its own reply.
+        r = run("play", "--all", "--lang", "en", "pipelining")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"Nobody@comp4\.otd2\.constr\.org +refused +550 5\.1\.1 ")
+        self.assertRegex(r.stdout, r"Smirnov@comp4\.otd2\.constr\.org +delivered +250 2\.1\.5 ")
+        self.assertNotRegex(r.stdout, r"(delivered|refused) +250 2\.1\.0 Sender OK")
+
     def test_by_id_and_by_file_agree(self):
         lesson = os.path.join(LESSONS, "seed-session.lesson")
         by_file = run("play", "--all", "--lang", "en", lesson)
