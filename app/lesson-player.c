@@ -6,8 +6,6 @@
 #define G_LOG_DOMAIN "pochta-lesson-player"
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "lesson-player.h"
 #include "scenario-runner.h"
 
@@ -15,9 +13,7 @@ struct _PochtaLessonPlayer
 {
   GObject parent_instance;
 
-  /* One of the three is set: a lesson written in C, a lesson file, a
-   * bare network's file. */
-  const PochtaLesson *lesson;
+  /* One of the two is set: a lesson file, a bare network's file. */
   PochtaScenario *scenario;
   char *network_path;
   PochtaScenarioRunner *runner;  /* the lesson file's run */
@@ -29,7 +25,7 @@ struct _PochtaLessonPlayer
   GPtrArray *notes;              /* of PochtaLessonNote*, by step */
   GPtrArray *old_notes;          /* of GPtrArray* */
   guint n_shown;               /* items of the transcript the views have */
-  guint base_lines;            /* lines the lesson's setup recorded */
+  guint base_lines;            /* lines recorded before the first step */
   guint position;
   guint n_steps;
   gboolean replaying;
@@ -73,22 +69,12 @@ count_lines (PochtaTranscript *transcript, guint n_items)
   return n;
 }
 
-/* A fresh simulation at the lesson's start, its setup done; for a lesson
- * file, with the runner that drives it in *out_runner. */
+/* A fresh simulation at the lesson's start; for a lesson file, with the
+ * runner that drives it in *out_runner. */
 static PochtaSimulation *
 create_simulation (PochtaLessonPlayer *self, PochtaScenarioRunner **out_runner, GError **error)
 {
   *out_runner = NULL;
-  if (self->lesson != NULL)
-    {
-      g_autoptr (PochtaSimulation) simulation =
-        pochta_simulation_new_builtin (self->lesson->network, self->lesson->seed,
-                                       self->lesson->start_time,
-                                       self->lesson->utc_offset_minutes, error);
-      if (simulation == NULL || !self->lesson->setup (simulation, error))
-        return NULL;
-      return g_steal_pointer (&simulation);
-    }
   if (self->scenario != NULL)
     {
       PochtaScenarioRunner *runner = pochta_scenario_runner_new (self->scenario, error);
@@ -163,7 +149,7 @@ set_position (PochtaLessonPlayer *self, guint position)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITION]);
 }
 
-/* Shows every item the setup recorded: the lesson's step 0. */
+/* Shows every item recorded before the first step: the lesson's step 0. */
 static void
 install_simulation (PochtaLessonPlayer   *self,
                     PochtaSimulation     *simulation,
@@ -378,7 +364,6 @@ pochta_lesson_player_new (void)
 
 typedef struct
 {
-  const PochtaLesson *lesson;
   PochtaScenario *scenario;
   char *network_path;
 } Source;
@@ -386,9 +371,7 @@ typedef struct
 static Source
 take_source (PochtaLessonPlayer *self)
 {
-  Source old = { self->lesson, g_steal_pointer (&self->scenario),
-                 g_steal_pointer (&self->network_path) };
-  self->lesson = NULL;
+  Source old = { g_steal_pointer (&self->scenario), g_steal_pointer (&self->network_path) };
   return old;
 }
 
@@ -412,22 +395,9 @@ start_or_restore (PochtaLessonPlayer *self, Source *old, GError **error)
     }
   g_clear_pointer (&self->scenario, pochta_scenario_unref);
   g_clear_pointer (&self->network_path, g_free);
-  self->lesson = old->lesson;
   self->scenario = old->scenario;
   self->network_path = old->network_path;
   return FALSE;
-}
-
-gboolean
-pochta_lesson_player_load (PochtaLessonPlayer *self, const PochtaLesson *lesson, GError **error)
-{
-  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), FALSE);
-  g_return_val_if_fail (lesson != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  Source old = take_source (self);
-  self->lesson = lesson;
-  return start_or_restore (self, &old, error);
 }
 
 gboolean
@@ -456,13 +426,6 @@ pochta_lesson_player_load_network (PochtaLessonPlayer *self, const char *path, G
   return start_or_restore (self, &old, error);
 }
 
-const PochtaLesson *
-pochta_lesson_player_get_lesson (PochtaLessonPlayer *self)
-{
-  g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
-  return self->lesson;
-}
-
 PochtaScenario *
 pochta_lesson_player_get_scenario (PochtaLessonPlayer *self)
 {
@@ -474,9 +437,6 @@ const char *
 pochta_lesson_player_get_id (PochtaLessonPlayer *self)
 {
   g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
-
-  if (self->lesson != NULL)
-    return self->lesson->id;
   return self->scenario != NULL ? pochta_scenario_get_id (self->scenario) : NULL;
 }
 
@@ -484,9 +444,6 @@ const char *
 pochta_lesson_player_get_title (PochtaLessonPlayer *self)
 {
   g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
-
-  if (self->lesson != NULL)
-    return _(self->lesson->title);
   return self->scenario != NULL ? pochta_scenario_get_title (self->scenario) : NULL;
 }
 
@@ -494,9 +451,6 @@ const char *
 pochta_lesson_player_get_summary (PochtaLessonPlayer *self)
 {
   g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
-
-  if (self->lesson != NULL)
-    return _(self->lesson->summary);
   return self->scenario != NULL ? pochta_scenario_get_summary (self->scenario) : NULL;
 }
 
@@ -504,9 +458,6 @@ int
 pochta_lesson_player_get_utc_offset (PochtaLessonPlayer *self)
 {
   g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), 0);
-
-  if (self->lesson != NULL)
-    return self->lesson->utc_offset_minutes;
   return self->scenario != NULL ? pochta_scenario_get_utc_offset (self->scenario) : 0;
 }
 
@@ -537,9 +488,6 @@ pochta_lesson_player_find_note (PochtaLessonPlayer *self, const PochtaTranscript
   g_return_val_if_fail (POCHTA_IS_LESSON_PLAYER (self), NULL);
   g_return_val_if_fail (item != NULL, NULL);
 
-  if (self->lesson != NULL)
-    return pochta_lesson_find_note (self->lesson,
-                                    pochta_simulation_get_transcript (self->simulation), item);
   gboolean first_line = FALSE;
   int step = item->kind == POCHTA_ITEM_LINE ? find_step (self, item->index, &first_line) : -1;
   if (step < 0)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* What the window's Play, Step, Step back and Restart do: a lesson
- * played on a simulation one transcript line at a time.  Step back
- * replays the lesson from the start to the step before, which restores
- * mailboxes, queues and session states exactly (DESIGN.md §2.2). */
+/* What the window's Play, Step, Step back and Restart do: a lesson file
+ * played through the scenario runner one transcript line at a time.  Step
+ * back replays the lesson from the start to the step before, which
+ * restores mailboxes, queues and session states exactly (DESIGN.md
+ * §2.2). */
 #pragma once
 
 #include <glib-object.h>
@@ -31,12 +32,9 @@ G_DECLARE_FINAL_TYPE (PochtaLessonPlayer, pochta_lesson_player, POCHTA, LESSON_P
 
 PochtaLessonPlayer *pochta_lesson_player_new (void);
 
-/* Starts lesson from its beginning. */
-gboolean pochta_lesson_player_load (PochtaLessonPlayer *self,
-                                    const PochtaLesson *lesson,
-                                    GError            **error);
 /* Starts a lesson file from its beginning: each of its steps runs when the
- * lines before it are shown. */
+ * lines before it are shown.  On failure the lesson played before goes
+ * on. */
 gboolean pochta_lesson_player_load_scenario (PochtaLessonPlayer *self,
                                              PochtaScenario     *scenario,
                                              GError            **error);
@@ -45,11 +43,9 @@ gboolean pochta_lesson_player_load_network (PochtaLessonPlayer *self,
                                             const char         *path,
                                             GError            **error);
 
-/* The lesson written in C that is loaded, or NULL. */
-const PochtaLesson *pochta_lesson_player_get_lesson (PochtaLessonPlayer *self);
-/* The lesson file that is loaded, or NULL. */
+/* The lesson file that is loaded, or NULL for a bare network. */
 PochtaScenario *pochta_lesson_player_get_scenario (PochtaLessonPlayer *self);
-/* Of either lesson (translated), or NULL for a bare network. */
+/* The lesson's (translated), or NULL for a bare network. */
 const char *pochta_lesson_player_get_id (PochtaLessonPlayer *self);
 const char *pochta_lesson_player_get_title (PochtaLessonPlayer *self);
 const char *pochta_lesson_player_get_summary (PochtaLessonPlayer *self);
@@ -58,8 +54,8 @@ int pochta_lesson_player_get_utc_offset (PochtaLessonPlayer *self);
 /* Whether the lesson's steps run so far cut link (Do=fault link-down):
  * the simulation does not say, and the map shows it. */
 gboolean pochta_lesson_player_is_link_down (PochtaLessonPlayer *self, const char *link);
-/* The lesson's note on a shown item: a lesson file's step explains every
- * line it brought, and asks its quiz on the first; NULL for none. */
+/* The lesson's note on a shown item: a step explains every line it
+ * brought, and asks its quiz on the first; NULL for none. */
 const PochtaLessonNote *pochta_lesson_player_find_note (PochtaLessonPlayer         *self,
                                                         const PochtaTranscriptItem *item);
 PochtaSimulation *pochta_lesson_player_get_simulation (PochtaLessonPlayer *self);

@@ -1,51 +1,30 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The lessons the window offers: the lesson files compiled into the
- * binaries (scenario.h), and lessons written here in C for what a file
- * cannot say yet: a network, the actions that start the story, and notes
- * (explanations, quizzes) attached to the lines they explain. */
+/* The lessons the window offers, all of them lesson files (scenario.h):
+ * the ones compiled into the binaries, listed for the picker, and any
+ * other opened from disk; and the note a lesson's step gives the
+ * explanation pane. */
 #pragma once
 
 #include <glib.h>
 
 #include "scenario.h"
-#include "simulation.h"
 
 G_BEGIN_DECLS
 
-/* A remark on one line of the lesson: the first line sent to server_host
- * (or by it) whose text starts with match.  A note with a question is a
- * checkpoint: the player pauses there until the user answers or steps on. */
+/* What a lesson says about one transcript line: the Explain= of the step
+ * that brought it, and on the step's first line its quiz.  A note with a
+ * question is a checkpoint: the player pauses there until the user
+ * answers or steps on. */
 typedef struct
 {
-  const char *server_host;   /* NULL: any connection */
-  const char *match;         /* start of the line's text */
-  const char *text;          /* N_(): what the step teaches */
-  const char *question;      /* N_() or NULL */
-  const char *choices;       /* ';'-separated; wire text, not translated */
-  const char *answer;        /* one of choices */
-  const char *hint;          /* N_() or NULL */
-  /* A lesson file's step, which checks the answers (a quiz with no
-   * choices takes free text); NULL for the lessons written in C. */
+  const char *text;          /* translated, or NULL */
+  const char *question;      /* translated, or NULL */
+  const char *choices;       /* ';'-separated, translated; NULL: a free-text quiz */
+  const char *answer;        /* the right choice, or Answer= of a free-text quiz */
+  const char *hint;          /* translated, or NULL */
+  /* The step, which checks the answers (pochta_scenario_step_check_answer). */
   const PochtaScenarioStep *step;
 } PochtaLessonNote;
-
-typedef struct
-{
-  const char *id;            /* "seed-session" */
-  const char *title;         /* N_() */
-  const char *summary;       /* N_() */
-  const char *network;       /* a built-in network id */
-  guint32 seed;
-  gint64 start_time;         /* virtual µs since the Unix epoch */
-  int utc_offset_minutes;
-  /* Puts the lesson's actions into a fresh simulation. */
-  gboolean (*setup) (PochtaSimulation *simulation, GError **error);
-  const PochtaLessonNote *notes;
-  guint n_notes;
-} PochtaLesson;
-
-/* Every lesson written in C. */
-const PochtaLesson *const *pochta_lesson_get_builtin (guint *out_n_lessons);
 
 typedef struct
 {
@@ -55,16 +34,18 @@ typedef struct
 
 void pochta_lesson_entry_free (PochtaLessonEntry *entry);
 
-/* What the lesson picker lists: the lesson files compiled into the
- * binaries (their titles in the user's language), then the lessons
- * written in C.  An array of PochtaLessonEntry*. */
+/* What the lesson picker lists: the lessons compiled into the binaries,
+ * sorted by id, their titles in the user's language.  An array of
+ * PochtaLessonEntry*. */
 GPtrArray *pochta_lesson_list_all (void);
-/* By id; NULL when there is none. */
-const PochtaLesson *pochta_lesson_find (const char *id);
-/* The note of a transcript line, or NULL. */
-const PochtaLessonNote *pochta_lesson_find_note (const PochtaLesson             *lesson,
-                                                 PochtaTranscript               *transcript,
-                                                 const PochtaTranscriptItem     *item);
+
+/* A lesson compiled into the binaries, by id, in the user's language;
+ * NULL with G_IO_ERROR_NOT_FOUND when there is none. */
+PochtaScenario *pochta_lesson_load_builtin (const char *id, GError **error);
+/* A lesson file from disk, in the user's language (its own Key[ru]=
+ * lines); NULL with the loader's "file:line: ..." error, or when the file
+ * is a scenario and not a lesson. */
+PochtaScenario *pochta_lesson_load_file (const char *path, GError **error);
 
 /* The thesis session, a lesson file (lessons/seed-session.lesson). */
 #define POCHTA_LESSON_THESIS "seed-session"

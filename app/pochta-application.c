@@ -6,16 +6,18 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <string.h>
 
 #include "pochta-application.h"
 #include "pochta-window.h"
+#include "scenario.h"
 
 struct _PochtaApplication
 {
   GtkApplication parent_instance;
 
   GSettings *settings;
-  char *lesson;   /* --lesson, or NULL */
+  char *lesson;   /* --lesson: an id or a file, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (PochtaApplication, pochta_application, GTK_TYPE_APPLICATION)
@@ -110,6 +112,25 @@ pochta_application_startup (GApplication *application)
   load_style ();
 }
 
+/* A built-in lesson's id is a bare word ("relay-by-mx"); a path or a
+ * name with the extension of a lesson or network file is a file. */
+static gboolean
+names_file (const char *argument)
+{
+  return strchr (argument, G_DIR_SEPARATOR) != NULL || g_str_has_suffix (argument, ".lesson")
+         || g_str_has_suffix (argument, ".network")
+         || g_file_test (argument, G_FILE_TEST_IS_REGULAR);
+}
+
+static gboolean
+open_lesson_argument (PochtaWindow *window, const char *argument, GError **error)
+{
+  if (!names_file (argument))
+    return pochta_window_load_lesson (window, argument, error);
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (argument);
+  return pochta_window_open_file (window, file, error);
+}
+
 static void
 pochta_application_activate (GApplication *application)
 {
@@ -119,7 +140,7 @@ pochta_application_activate (GApplication *application)
 
   if (window == NULL)
     window = GTK_WINDOW (pochta_window_new (self));
-  if (self->lesson != NULL && !pochta_window_load_lesson (POCHTA_WINDOW (window), self->lesson, &error))
+  if (self->lesson != NULL && !open_lesson_argument (POCHTA_WINDOW (window), self->lesson, &error))
     g_printerr ("pochta: %s\n", error->message);
   gtk_window_present (window);
 }
@@ -134,7 +155,7 @@ pochta_application_handle_local_options (GApplication *application, GVariantDict
       g_print ("pochta %s\n", PACKAGE_VERSION);
       return 0;
     }
-  g_variant_dict_lookup (options, "lesson", "s", &self->lesson);
+  g_variant_dict_lookup (options, "lesson", "^ay", &self->lesson);
   return -1;
 }
 
@@ -161,16 +182,42 @@ pochta_application_class_init (PochtaApplicationClass *klass)
 }
 
 static const GOptionEntry options[] = {
-  { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL, N_("Open this lesson (seed-session, mta-relay, pop3-fetch)"),
-    N_("ID") },
+  { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Open this lesson: a built-in lesson's id, or a lesson or network file"), N_("ID|FILE") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
 
+/* The ids --lesson takes, as the lessons compiled in name them, under
+ * the options of --help: indented, wrapped to a terminal's 80 columns. */
+static char *
+describe_builtin_lessons (void)
+{
+  const gsize width = 78;
+  g_auto (GStrv) ids = pochta_scenario_list_builtin ();
+  /* Translators: a heading; the lessons' ids follow it, not translated. */
+  GString *out = g_string_new (_("Built-in lessons:"));
+  gsize line_start = out->len;
+
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      if (i == 0 || out->len - line_start + 1 + strlen (ids[i]) + 1 > width)
+        {
+          g_string_append (out, "\n ");
+          line_start = out->len - 1;
+        }
+      g_string_append_printf (out, " %s%s", ids[i], ids[i + 1] != NULL ? "," : "");
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 pochta_application_init (PochtaApplication *self)
 {
+  g_autofree char *lessons = describe_builtin_lessons ();
+
   g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_description (G_APPLICATION (self), lessons);
 }
 
 void

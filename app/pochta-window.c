@@ -32,8 +32,11 @@ struct _PochtaWindow
   PochtaExplanationPane *explanation_pane;
   GtkProgressBar *progress_bar;
   GtkLabel *progress_label;
+  GtkInfoBar *message_bar;
+  GtkLabel *message_label;
 
   PochtaLessonPlayer *player;
+  char *builtin_id;              /* the picker's lesson; NULL for a file */
   PochtaKnowledge *knowledge;    /* NULL when it failed to load */
   PochtaNetwork *shown_network;  /* the map's; borrowed from the simulation */
   GSettings *settings;
@@ -356,6 +359,30 @@ restart_activated (GSimpleAction *action, GVariant *parameter, gpointer user_dat
   show_intro (self);
 }
 
+/* In the window, above the views, rather than in a dialog: the
+ * loader's "file:line: ..." stays in sight while the file is mended. */
+static void
+show_error (PochtaWindow *self, const char *primary, const char *secondary)
+{
+  g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>\n%s", primary, secondary);
+
+  gtk_label_set_markup (self->message_label, markup);
+  gtk_info_bar_set_revealed (self->message_bar, TRUE);
+}
+
+static void
+hide_error (PochtaWindow *self)
+{
+  gtk_info_bar_set_revealed (self->message_bar, FALSE);
+}
+
+static void
+on_message_response (PochtaWindow *self, int response)
+{
+  if (response == GTK_RESPONSE_CLOSE)
+    hide_error (self);
+}
+
 static void
 select_lesson_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
@@ -363,18 +390,20 @@ select_lesson_activated (GSimpleAction *action, GVariant *parameter, gpointer us
   g_autoptr (GError) error = NULL;
 
   if (!pochta_window_load_lesson (self, g_variant_get_string (parameter, NULL), &error))
-    g_warning ("%s", error->message);
+    show_error (self, _("The lesson could not be opened"), error->message);
 }
 
+/* The parameter is a URI: a path need not be UTF-8, a GVariant string
+ * must. */
 static void
-show_error (PochtaWindow *self, const char *primary, const char *secondary)
+open_file_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL
-                                                                    | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s", primary);
-  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
-  g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
-  gtk_widget_show (dialog);
+  PochtaWindow *self = user_data;
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+  g_autoptr (GError) error = NULL;
+
+  if (!pochta_window_open_file (self, file, &error))
+    show_error (self, _("The file could not be opened"), error->message);
 }
 
 static void
@@ -385,25 +414,41 @@ on_open_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr (GError) error = NULL;
-      if (!pochta_window_open_file (self, file, &error))
-        show_error (self, _("The file could not be opened"), error->message);
+      g_autofree char *uri = g_file_get_uri (file);
+      g_action_group_activate_action (G_ACTION_GROUP (self), "open-file",
+                                      g_variant_new_string (uri));
     }
   g_object_unref (dialog);
 }
 
 static void
-open_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+add_open_filter (GtkFileChooser *chooser, const char *name, const char *const *patterns)
 {
-  PochtaWindow *self = user_data;
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Open a Network File"), GTK_WINDOW (self),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   GtkFileFilter *filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, _("Network files"));
-  gtk_file_filter_add_pattern (filter, "*.network");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_file_filter_set_name (filter, name);
+  for (guint i = 0; patterns[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+/* Ctrl+O.  The first filter added, lessons and networks together, is the
+ * one the chooser starts with. */
+static void
+open_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  static const char *const both[] = { "*.lesson", "*.network", NULL };
+  static const char *const lessons[] = { "*.lesson", NULL };
+  static const char *const networks[] = { "*.network", NULL };
+  PochtaWindow *self = user_data;
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Open a Lesson or Network File"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (dialog);
+
+  add_open_filter (chooser, _("Lesson and network files"), both);
+  add_open_filter (chooser, _("Lesson files"), lessons);
+  add_open_filter (chooser, _("Network files"), networks);
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -517,6 +562,7 @@ static const GActionEntry window_actions[] = {
   { "restart", restart_activated },
   { "select-lesson", select_lesson_activated, "s" },
   { "open", open_activated },
+  { "open-file", open_file_activated, "s" },
   { "export", export_activated, "s" },
   { "export-dialog", export_dialog_activated },
 };
@@ -542,8 +588,7 @@ on_lesson_changed (PochtaWindow *self)
 {
   const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->lesson_combo));
 
-  if (self->filling_combo || id == NULL
-      || g_strcmp0 (pochta_lesson_player_get_id (self->player), id) == 0)
+  if (self->filling_combo || id == NULL || g_strcmp0 (self->builtin_id, id) == 0)
     return;
   g_action_group_activate_action (G_ACTION_GROUP (self), "select-lesson",
                                   g_variant_new_string (id));
@@ -621,6 +666,15 @@ pochta_window_dispose (GObject *object)
   G_OBJECT_CLASS (pochta_window_parent_class)->dispose (object);
 }
 
+static void
+pochta_window_finalize (GObject *object)
+{
+  PochtaWindow *self = POCHTA_WINDOW (object);
+
+  g_free (self->builtin_id);
+  G_OBJECT_CLASS (pochta_window_parent_class)->finalize (object);
+}
+
 static gboolean
 pochta_window_delete_event (GtkWidget *widget, GdkEventAny *event)
 {
@@ -638,6 +692,7 @@ pochta_window_class_init (PochtaWindowClass *klass)
 
   object_class->constructed = pochta_window_constructed;
   object_class->dispose = pochta_window_dispose;
+  object_class->finalize = pochta_window_finalize;
   widget_class->delete_event = pochta_window_delete_event;
 
   g_type_ensure (POCHTA_TYPE_NETWORK_MAP);
@@ -658,6 +713,8 @@ pochta_window_class_init (PochtaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PochtaWindow, explanation_pane);
   gtk_widget_class_bind_template_child (widget_class, PochtaWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, PochtaWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, PochtaWindow, message_bar);
+  gtk_widget_class_bind_template_child (widget_class, PochtaWindow, message_label);
 }
 
 static void
@@ -740,6 +797,9 @@ pochta_window_init (PochtaWindow *self)
   g_signal_connect_swapped (self->map, "host-activated", G_CALLBACK (on_host_activated), self);
   g_signal_connect_swapped (self->map, "path-activated", G_CALLBACK (on_path_activated), self);
 
+  g_signal_connect_swapped (self->message_bar, "response", G_CALLBACK (on_message_response),
+                            self);
+
   fill_lesson_combo (self);
   g_signal_connect_swapped (self->lesson_combo, "changed", G_CALLBACK (on_lesson_changed), self);
   update_progress (self);
@@ -752,6 +812,25 @@ pochta_window_new (PochtaApplication *application)
   return g_object_new (POCHTA_TYPE_WINDOW, "application", application, NULL);
 }
 
+/* The header bar, the picker and the explanation after the player
+ * loaded something new; builtin_id is the picker's lesson, or NULL. */
+static void
+show_loaded (PochtaWindow *self, const char *builtin_id, const char *subtitle)
+{
+  g_free (self->builtin_id);
+  self->builtin_id = g_strdup (builtin_id);
+  hide_error (self);
+  pochta_explanation_pane_reset_score (self->explanation_pane);
+  show_intro (self);
+  gtk_header_bar_set_subtitle (self->header_bar, subtitle);
+  self->filling_combo = TRUE;
+  if (builtin_id != NULL)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->lesson_combo), builtin_id);
+  else
+    gtk_combo_box_set_active (GTK_COMBO_BOX (self->lesson_combo), -1);
+  self->filling_combo = FALSE;
+}
+
 gboolean
 pochta_window_load_lesson (PochtaWindow *self, const char *id, GError **error)
 {
@@ -759,34 +838,30 @@ pochta_window_load_lesson (PochtaWindow *self, const char *id, GError **error)
   g_return_val_if_fail (id != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* A lesson file first: the lessons written in C fill in what files do
-   * not have. */
-  g_autoptr (PochtaScenario) scenario = pochta_scenario_load_builtin (id, NULL, NULL);
-  const PochtaLesson *lesson = pochta_lesson_find (id);
-  if (scenario != NULL && pochta_scenario_get_kind (scenario) == POCHTA_SCENARIO_KIND_LESSON)
-    {
-      if (!pochta_lesson_player_load_scenario (self->player, scenario, error))
-        return FALSE;
-    }
-  else if (lesson != NULL)
-    {
-      if (!pochta_lesson_player_load (self->player, lesson, error))
-        return FALSE;
-    }
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no lesson “%s”."), id);
-      return FALSE;
-    }
-  pochta_explanation_pane_reset_score (self->explanation_pane);
-  show_intro (self);
-  gtk_header_bar_set_subtitle (self->header_bar, pochta_lesson_player_get_title (self->player));
-  self->filling_combo = TRUE;
-  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->lesson_combo), id);
-  self->filling_combo = FALSE;
+  g_autoptr (PochtaScenario) lesson = pochta_lesson_load_builtin (id, error);
+  if (lesson == NULL || !pochta_lesson_player_load_scenario (self->player, lesson, error))
+    return FALSE;
+  show_loaded (self, id, pochta_lesson_player_get_title (self->player));
   if (self->settings != NULL)
     g_settings_set_string (self->settings, "last-lesson", id);
   return TRUE;
+}
+
+/* A network file by its extension, as the file chooser's filters name
+ * them; anything else is read as a lesson file. */
+static gboolean
+is_network_file (const char *path)
+{
+  return g_str_has_suffix (path, ".network");
+}
+
+static gboolean
+load_file (PochtaWindow *self, const char *path, GError **error)
+{
+  if (is_network_file (path))
+    return pochta_lesson_player_load_network (self->player, path, error);
+  g_autoptr (PochtaScenario) lesson = pochta_lesson_load_file (path, error);
+  return lesson != NULL && pochta_lesson_player_load_scenario (self->player, lesson, error);
 }
 
 gboolean
@@ -803,15 +878,22 @@ pochta_window_open_file (PochtaWindow *self, GFile *file, GError **error)
                            _("Only local files can be opened."));
       return FALSE;
     }
-  if (!pochta_lesson_player_load_network (self->player, path, error))
+  if (!load_file (self, path, error))
     return FALSE;
+  const char *title = pochta_lesson_player_get_title (self->player);
   g_autofree char *name = g_file_get_basename (file);
-  gtk_header_bar_set_subtitle (self->header_bar, name);
-  self->filling_combo = TRUE;
-  gtk_combo_box_set_active (GTK_COMBO_BOX (self->lesson_combo), -1);
-  self->filling_combo = FALSE;
-  show_intro (self);
+  show_loaded (self, NULL, title != NULL ? title : name);
   return TRUE;
+}
+
+char *
+pochta_window_dup_error (PochtaWindow *self)
+{
+  g_return_val_if_fail (POCHTA_IS_WINDOW (self), NULL);
+
+  if (!gtk_info_bar_get_revealed (self->message_bar))
+    return NULL;
+  return g_strdup (gtk_label_get_text (self->message_label));
 }
 
 gboolean

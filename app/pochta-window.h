@@ -22,9 +22,15 @@ G_DECLARE_FINAL_TYPE (PochtaWindow, pochta_window, POCHTA, WINDOW, GtkApplicatio
 /* Opens on the last lesson played (the thesis session the first time). */
 PochtaWindow *pochta_window_new (PochtaApplication *application);
 
+/* A lesson compiled into the binaries, by id ("seed-session"). */
 gboolean pochta_window_load_lesson (PochtaWindow *self, const char *id, GError **error);
-/* A network file (*.network): its map, with nothing to play. */
+/* A lesson file (*.lesson) to play, or a network file (*.network): its
+ * map, with nothing to play.  The window's "open-file" action (a URI)
+ * does the same and shows an error in the window. */
 gboolean pochta_window_open_file (PochtaWindow *self, GFile *file, GError **error);
+/* The error the window shows above its views (a file that did not load,
+ * an export that failed), or NULL when it shows none. */
+char *pochta_window_dup_error (PochtaWindow *self);
 /* Writes the current transcript as format (the diagram: of the connection
  * shown in the sequence view). */
 gboolean pochta_window_export_to_file (PochtaWindow       *self,

@@ -2,7 +2,9 @@
 /* The Pochta window under a real display (Xvfb): it opens on the thesis
  * lesson, plays it to the end through its actions, holds the thesis'
  * lines, steps back by replay, answers quizzes, exports every format,
- * and leaves screenshots of itself in the build directory. */
+ * plays the other lessons, opens lesson and network files (and says
+ * what is wrong with a broken one), and leaves screenshots of itself in
+ * the build directory. */
 #define G_LOG_DOMAIN "pochta-test-window"
 #include "config.h"
 
@@ -68,10 +70,28 @@ spin (guint ms)
 }
 
 static void
-activate (PochtaWindow *window, const char *action)
+activate_with (PochtaWindow *window, const char *action, GVariant *parameter)
 {
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), action));
-  g_action_group_activate_action (G_ACTION_GROUP (window), action, NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), action, parameter);
+}
+
+static void
+activate (PochtaWindow *window, const char *action)
+{
+  activate_with (window, action, NULL);
+}
+
+/* Ctrl+O's file chooser ends in the window's open-file action. */
+static void
+open_file (PochtaWindow *window, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = g_filename_to_uri (path, NULL, &error);
+
+  g_assert_no_error (error);
+  activate_with (window, "open-file", g_variant_new_string (uri));
+  spin (20);
 }
 
 static PochtaWindow *
@@ -99,6 +119,24 @@ static char *
 transcript_text (PochtaWindow *window)
 {
   return pochta_transcript_view_dup_text (pochta_window_get_transcript_view (window));
+}
+
+static GtkHeaderBar *
+header_bar (PochtaWindow *window)
+{
+  return GTK_HEADER_BAR (gtk_window_get_titlebar (GTK_WINDOW (window)));
+}
+
+/* The header bar's combo box. */
+static GtkComboBox *
+lesson_picker (PochtaWindow *window)
+{
+  g_autoptr (GList) children = gtk_container_get_children (GTK_CONTAINER (header_bar (window)));
+
+  for (GList *l = children; l != NULL; l = l->next)
+    if (GTK_IS_COMBO_BOX (l->data))
+      return l->data;
+  g_assert_not_reached ();
 }
 
 /* Draws the whole window (header bar included) into a PNG. */
@@ -441,35 +479,472 @@ test_faults (void)
   close_window (window);
 }
 
-/* The lesson written in C: Ivanov's agent submits to comp1 (an RFC 821
- * receiver: EHLO gets 500), comp1's MTA relays to comp3 and bounces the
- * refused recipient. */
-static void
-test_relay_lesson (void)
+static gboolean
+map_shows_host_down (PochtaWindow *window, const char *host)
 {
-  PochtaWindow *window = open_window ("mta-relay");
-  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  PochtaMapScene *scene = pochta_network_map_get_scene (pochta_window_get_map (window));
+  g_autofree char *tooltip = pochta_map_scene_describe_host (scene, host);
 
-  g_assert_null (pochta_lesson_player_get_scenario (player));
-  step_to (window, pochta_lesson_player_get_n_steps (player));
+  g_assert_nonnull (tooltip);
+  return strstr (tooltip, "The host is down.") != NULL;
+}
+
+static guint
+mailbox_size (PochtaWindow *window, const char *mailbox)
+{
+  PochtaSimulation *simulation =
+    pochta_lesson_player_get_simulation (pochta_window_get_player (window));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) messages = pochta_simulation_dup_mailbox (simulation, mailbox, &error);
+
+  g_assert_no_error (error);
+  return messages->len;
+}
+
+/* relay-by-mx: one, two and three hops by MX; then the hub is down (greyed
+ * on the map), comp2's MTA falls back to the backup MX comp1 (an RFC 821
+ * receiver: EHLO gets 500, then HELO), which queues the letter until the
+ * hub is back.  Stepping back into the outage greys the hub again. */
+static void
+test_relay_by_mx (void)
+{
+  static const char *const lines[] = {
+    "# comp2.otd1.constr.org relayed: ",
+    "# comp3.otd2.constr.org relayed: ",
+    "# mail.constr.org relayed: ",
+    "# comp2.otd1.constr.org connect-failed: ",
+    "C: EHLO comp2.otd1.constr.org\n",
+    "S: 500 Syntax error, command unrecognized\n",
+    "C: HELO comp2.otd1.constr.org\n",
+    "# comp1.otd1.constr.org deferred: ",
+    "# comp1.otd1.constr.org relayed: ",
+  };
+  PochtaWindow *window = open_window ("relay-by-mx");
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  guint n_steps = pochta_lesson_player_get_n_steps (player);
+  guint down_from = 0, down_to = 0, refused_at = 0;
+
+  g_assert_nonnull (pochta_lesson_player_get_scenario (player));
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, "relay-by-mx");
+  g_assert_false (map_shows_host_down (window, "mail.constr.org"));
+  while (pochta_lesson_player_get_position (player) < n_steps)
+    {
+      activate (window, "step");
+      gboolean down = map_shows_host_down (window, "mail.constr.org");
+      if (down && down_from == 0)
+        down_from = pochta_lesson_player_get_position (player);
+      if (down)
+        down_to = pochta_lesson_player_get_position (player);
+      g_autofree char *shown = transcript_text (window);
+      if (g_str_has_suffix (shown, "  S: 500 Syntax error, command unrecognized\n"))
+        refused_at = pochta_lesson_player_get_position (player);
+    }
+  /* The hub was down for a stretch of the lesson, and is up at its end. */
+  g_assert_cmpuint (down_from, >, 0);
+  g_assert_cmpuint (down_to, >, down_from + 10);
+  g_assert_false (map_shows_host_down (window, "mail.constr.org"));
+
   g_autofree char *text = transcript_text (window);
-  g_assert_nonnull (strstr (text, "  3  S: 500 Syntax error, command unrecognized\n"));
-  g_assert_nonnull (strstr (text, "S: 550 No such user here\n"));
-  g_assert_nonnull (strstr (text, "# comp1.otd1.constr.org bounced: "));
+  const char *at = text;
+  for (gsize i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      at = strstr (at, lines[i]);
+      if (at == NULL)
+        g_error ("\"%s\" not found in order in:\n%s", lines[i], text);
+    }
+  g_assert_cmpuint (mailbox_size (window, "Smirnov@comp4.otd2.constr.org"), ==, 3);
+  g_assert_cmpuint (mailbox_size (window, "Petrov@comp3.otd2.constr.org"), ==, 1);
+
+  /* Step back replays to the step before: back inside the outage the hub
+   * is greyed again and the letter not yet delivered; before it, up. */
+  while (pochta_lesson_player_get_position (player) > down_to)
+    activate (window, "step-back");
+  g_assert_true (map_shows_host_down (window, "mail.constr.org"));
+  g_assert_cmpuint (mailbox_size (window, "Petrov@comp3.otd2.constr.org"), ==, 0);
+  pochta_lesson_player_seek (player, down_from);
+  activate (window, "step-back");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, down_from - 1);
+  g_assert_false (map_shows_host_down (window, "mail.constr.org"));
+
+  /* The screenshot: the hub greyed, the backup MX comp1 refusing EHLO. */
+  g_assert_cmpuint (refused_at, >, down_from);
+  g_assert_cmpuint (refused_at, <, down_to);
+  pochta_lesson_player_seek (player, refused_at - 1);
+  activate (window, "step");
+  spin (300);
+  save_screenshot (window, "window-relay-by-mx.png");
   close_window (window);
 }
 
+/* delivery-failures: greylisting's 450, a 550 for one recipient of two
+ * and comp2's bounce (a DSN sent with MAIL FROM:<>). */
 static void
-test_pop3_lesson (void)
+test_delivery_failures (void)
 {
-  PochtaWindow *window = open_window ("pop3-fetch");
+  PochtaWindow *window = open_window ("delivery-failures");
   PochtaLessonPlayer *player = pochta_window_get_player (window);
 
   step_to (window, pochta_lesson_player_get_n_steps (player));
   g_autofree char *text = transcript_text (window);
-  g_assert_nonnull (strstr (text, "S: +OK"));
-  g_assert_nonnull (strstr (text, "C: RETR 1"));
-  g_assert_nonnull (strstr (text, "C: DELE 1"));
+  g_assert_nonnull (strstr (text, "S: 450 4.7.1 Greylisted, try again later\n"));
+  g_assert_nonnull (strstr (text, "S: 550 5.1.1 No such user here\n"));
+  g_assert_nonnull (strstr (text, "# comp2.otd1.constr.org bounced: "));
+  g_assert_nonnull (strstr (text, "C: MAIL FROM:<>"));
+  close_window (window);
+}
+
+/* The transcript from the first line that starts with start. */
+static const char *
+find_line (const char *text, const char *start)
+{
+  for (const char *line = text; line != NULL && *line != '\0'; line = strchr (line, '\n'))
+    {
+      line += *line == '\n';
+      const char *body = line + strspn (line, " 0123456789");
+      if (g_str_has_prefix (body, start))
+        return line;
+    }
+  return NULL;
+}
+
+/* Steps until the transcript's last line is last, with earlier before
+ * it. */
+static void
+step_until (PochtaWindow *window, const char *earlier, const char *last)
+{
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+
+  for (;;)
+    {
+      g_autofree char *text = transcript_text (window);
+      if (find_line (text, earlier) != NULL && g_str_has_suffix (text, last))
+        return;
+      g_assert_cmpuint (pochta_lesson_player_get_position (player), <,
+                        pochta_lesson_player_get_n_steps (player));
+      activate (window, "step");
+    }
+}
+
+/* pop3-basics: a POP3 session on port 110 of comp3: STAT refused before
+ * login, RETR, DELE, RSET, and QUIT's UPDATE removing the marked
+ * message; the sequence diagram shows the POP3 connection. */
+static void
+test_pop3_basics (void)
+{
+  static const char *const lines[] = {
+    "S: +OK POP3 server ready <",
+    "C: STAT",
+    "S: -ERR STAT is not valid in the AUTHORIZATION state",
+    "C: USER Petrov",
+    "C: PASS petrov123",
+    "S: +OK Petrov's maildrop has 2 messages (1203 octets)",
+    "C: RETR 2",
+    "S: ....and one more thing: bring the report.",
+    "C: DELE 1",
+    "C: RSET",
+    "C: QUIT",
+    "S: +OK comp3.otd2.constr.org POP3 server signing off (1 message left)",
+  };
+  PochtaWindow *window = open_window ("pop3-basics");
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  PochtaSequenceView *diagram = pochta_window_get_sequence_view (window);
+
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, "pop3-basics");
+  /* The lesson's steps run whole: the one before QUIT ends with RSET's
+   * STAT, the mailbox as it was; after QUIT's reply DELE's mark is done. */
+  step_until (window, "C: RSET\n", "S: +OK 2 1203\n");
+  g_assert_cmpuint (mailbox_size (window, "Petrov@comp3.otd2.constr.org"), ==, 2);
+  step_until (window, "C: QUIT\n", "S: +OK comp3.otd2.constr.org POP3 server signing off (1 message left)\n");
+  g_assert_cmpuint (mailbox_size (window, "Petrov@comp3.otd2.constr.org"), ==, 1);
+  PochtaTranscript *transcript =
+    pochta_simulation_get_transcript (pochta_lesson_player_get_simulation (player));
+  const PochtaTranscriptConnection *connection =
+    pochta_transcript_get_connection (transcript, pochta_sequence_view_get_connection (diagram));
+  g_assert_nonnull (connection);
+  g_assert_cmpint (connection->protocol, ==, POCHTA_PROTOCOL_POP3);
+  g_assert_cmpstr (connection->server_host, ==, "comp3.otd2.constr.org");
+  g_assert_cmpuint (connection->server_port, ==, 110);
+  /* The screenshot: QUIT's reply on its way, after a replay to the line
+   * before it so that no other envelope is still in flight. */
+  pochta_lesson_player_seek (player, pochta_lesson_player_get_position (player) - 1);
+  activate (window, "step");
+  spin (300);
+  save_screenshot (window, "window-pop3-basics.png");
+
+  step_to (window, pochta_lesson_player_get_n_steps (player));
+  g_autofree char *text = transcript_text (window);
+  const char *at = text;
+  for (gsize i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      at = find_line (at, lines[i]);
+      if (at == NULL)
+        g_error ("\"%s\" not found in order in:\n%s", lines[i], text);
+      at = strchr (at, '\n');
+    }
+  /* The connection dropped after DELE removed nothing. */
+  g_assert_cmpuint (mailbox_size (window, "Petrov@comp3.otd2.constr.org"), ==, 1);
+  close_window (window);
+}
+
+/* The picker lists the lesson files compiled in, and nothing else. */
+static void
+test_picker (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  g_autoptr (GPtrArray) entries = pochta_lesson_list_all ();
+  g_auto (GStrv) ids = pochta_scenario_list_builtin ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (entries->len, ==, g_strv_length (ids));
+  g_assert_cmpuint (entries->len, >=, 12);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const PochtaLessonEntry *entry = g_ptr_array_index (entries, i);
+      g_assert_cmpstr (entry->id, ==, ids[i]);
+      g_assert_nonnull (entry->title);
+    }
+
+  /* The lessons once written in C are gone; the window plays on. */
+  g_assert_false (pochta_window_load_lesson (window, "mta-relay", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, POCHTA_LESSON_THESIS);
+  g_assert_null (pochta_window_dup_error (window));
+  activate_with (window, "select-lesson", g_variant_new_string ("pop3-fetch"));
+  g_autofree char *shown = pochta_window_dup_error (window);
+  g_assert_nonnull (shown);
+  g_assert_nonnull (strstr (shown, "There is no lesson “pop3-fetch”."));
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, POCHTA_LESSON_THESIS);
+
+  activate_with (window, "select-lesson", g_variant_new_string ("relay-by-mx"));
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, "relay-by-mx");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (lesson_picker (window)), ==, "relay-by-mx");
+  g_assert_null (pochta_window_dup_error (window));
+  close_window (window);
+}
+
+static char *
+write_file (const char *directory, const char *name, const char *contents)
+{
+  char *path = g_build_filename (directory, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, contents, -1, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+remove_directory (const char *directory)
+{
+  g_autoptr (GDir) dir = g_dir_open (directory, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (directory, name, NULL);
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (directory), ==, 0);
+}
+
+/* Ctrl+O on a lesson file: it plays in the player as a built-in lesson
+ * does (explanations, a quiz Play stops at, Step back), on the network
+ * file its Network= names beside it; the picker then shows no lesson, and
+ * choosing one there loads it even with the file's id. */
+static void
+test_open_lesson_file (void)
+{
+  static const char lesson[] = "[Lesson]\n"
+                               "Id=relay-by-mx\n"
+                               "Title=A lesson from a file\n"
+                               "Summary=Bob's host greets gw.\n"
+                               "Network=backup.network\n"
+                               "\n"
+                               "[Step 01]\n"
+                               "Explain=Bob's host opens a connection to gw.\n"
+                               "Quiz=What does gw greet it with?\n"
+                               "Choices=250;220;554\n"
+                               "Answer=220\n"
+                               "Connection=sender.example -> gw.corp.test:25\n"
+                               "Expect=220\n"
+                               "\n"
+                               "[Step 02]\n"
+                               "Explain=Bob's host says EHLO.\n"
+                               "Send=EHLO sender.example\n"
+                               "Expect=250\n";
+  g_autoptr (GError) error = NULL;
+  g_autofree char *directory = g_dir_make_tmp ("pochta-open-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *network = NULL;
+  g_assert_true (g_file_get_contents (g_test_get_filename (G_TEST_DIST, "..", "data", "scenarios",
+                                                           "backup.network", NULL),
+                                      &network, NULL, &error));
+  g_assert_no_error (error);
+  g_free (write_file (directory, "backup.network", network));
+  g_autofree char *path = write_file (directory, "greeting.lesson", lesson);
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  PochtaExplanationPane *pane = pochta_window_get_explanation_pane (window);
+
+  open_file (window, path);
+  g_assert_null (pochta_window_dup_error (window));
+  g_assert_cmpstr (pochta_lesson_player_get_title (player), ==, "A lesson from a file");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, 0);
+  g_assert_cmpuint (pochta_lesson_player_get_n_steps (player), >, 2);
+  g_autofree char *intro = pochta_explanation_pane_dup_text (pane);
+  g_assert_nonnull (strstr (intro, "Bob's host greets gw."));
+  g_assert_cmpstr (gtk_header_bar_get_subtitle (header_bar (window)), ==, "A lesson from a file");
+  g_assert_null (gtk_combo_box_get_active_id (lesson_picker (window)));
+
+  pochta_lesson_player_set_speed (player, POCHTA_LESSON_PLAYER_MAX_SPEED);
+  play_until_paused (window);
+  g_assert_true (pochta_explanation_pane_has_open_quiz (pane));
+  g_autofree char *text = transcript_text (window);
+  g_assert_cmpstr (text, ==,
+                   "     Connection 1: sender.example \xe2\x86\x92 gw.corp.test:25 (SMTP)\n"
+                   "  1  S: 220 gw.corp.test ESMTP Service ready\n");
+  g_autofree char *explanation = pochta_explanation_pane_dup_text (pane);
+  g_assert_nonnull (strstr (explanation, "Bob's host opens a connection to gw."));
+  g_assert_true (pochta_explanation_pane_answer (pane, "220"));
+  step_to (window, pochta_lesson_player_get_n_steps (player));
+  g_autofree char *end = transcript_text (window);
+  g_assert_nonnull (strstr (end, "  2  C: EHLO sender.example\n"));
+  activate (window, "step-back");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==,
+                    pochta_lesson_player_get_n_steps (player) - 1);
+
+  /* The picker's relay-by-mx is the built-in lesson, not the file. */
+  gtk_combo_box_set_active_id (lesson_picker (window), "relay-by-mx");
+  g_assert_cmpstr (pochta_lesson_player_get_title (player), !=, "A lesson from a file");
+  g_assert_cmpstr (pochta_network_get_id (pochta_simulation_get_network (
+                     pochta_lesson_player_get_simulation (player))),
+                   ==, "constr-org");
+  close_window (window);
+  remove_directory (directory);
+}
+/* Ctrl+O on a file that does not load: the window says why, with the
+ * loader's file:line:, and goes on playing the lesson it had; the next
+ * file that loads takes the message away. */
+static void
+test_open_errors (void)
+{
+  static const struct
+  {
+    const char *name;
+    const char *contents;   /* NULL: no such file */
+    const char *message;    /* after the directory */
+  } cases[] = {
+    { "syntax.lesson", "[Lesson]\nId=x\nTitle=X\nNetwork=constr-org\nnot a key\n",
+      "syntax.lesson:5: expected Key=value, a [group] or a # comment" },
+    { "connection.lesson",
+      "[Lesson]\nId=x\nTitle=X\nNetwork=constr-org\n\n[Step 01]\nSend=EHLO x\n",
+      "connection.lesson:7: Send= needs a connection" },
+    { "network.lesson", "[Lesson]\nId=x\nTitle=X\nNetwork=nowhere.network\n",
+      "network.lesson:4: no network 'nowhere.network'" },
+    { "scenario.lesson", "[Scenario]\nId=x\nNetwork=constr-org\n\n[Step 01]\nDo=run\n",
+      "scenario.lesson is a scenario, not a lesson" },
+    { "address.network",
+      "[Network]\nId=x\nName=X\nDomain=x.test\n\n[Host a.x.test]\nAddress=not-an-address\n",
+      "address.network:7: 'not-an-address' is not an IPv4 address" },
+    { "missing.lesson", NULL, "missing.lesson" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *directory = g_dir_make_tmp ("pochta-open-XXXXXX", &error);
+  g_assert_no_error (error);
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+
+  step_to (window, 3);
+  g_autofree char *before = transcript_text (window);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = cases[i].contents != NULL
+                                ? write_file (directory, cases[i].name, cases[i].contents)
+                                : g_build_filename (directory, cases[i].name, NULL);
+      g_autofree char *expected = g_build_filename (directory, cases[i].message, NULL);
+
+      g_test_message ("open %s", cases[i].name);
+      open_file (window, path);
+      g_autofree char *shown = pochta_window_dup_error (window);
+      g_assert_nonnull (shown);
+      g_assert_true (g_str_has_prefix (shown, "The file could not be opened\n"));
+      g_assert_nonnull (strstr (shown, expected));
+      if (i == 0)
+        save_screenshot (window, "window-open-error.png");
+      /* The thesis lesson goes on where it was. */
+      g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, POCHTA_LESSON_THESIS);
+      g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, 3);
+      g_autofree char *after = transcript_text (window);
+      g_assert_cmpstr (after, ==, before);
+    }
+  activate (window, "step");
+  g_assert_cmpuint (pochta_lesson_player_get_position (player), ==, 4);
+
+  g_autofree char *good = write_file (directory, "good.lesson",
+                                      "[Lesson]\nId=good\nTitle=Good\nNetwork=constr-org\n\n"
+                                      "[Step 01]\nDo=connect comp1.otd1.constr.org -> "
+                                      "comp3.otd2.constr.org:25\nExpect=220\n");
+  open_file (window, good);
+  g_assert_null (pochta_window_dup_error (window));
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, "good");
+  close_window (window);
+  remove_directory (directory);
+}
+
+/* Ctrl+O on a network file: its map, with nothing to play. */
+static void
+test_open_network_file (void)
+{
+  PochtaWindow *window = open_window (POCHTA_LESSON_THESIS);
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  const char *path =
+    g_test_get_filename (G_TEST_DIST, "..", "data", "scenarios", "backup.network", NULL);
+
+  open_file (window, path);
+  g_assert_null (pochta_window_dup_error (window));
+  g_assert_null (pochta_lesson_player_get_scenario (player));
+  g_assert_null (pochta_lesson_player_get_id (player));
+  g_assert_cmpuint (pochta_lesson_player_get_n_steps (player), ==, 0);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "play-pause"));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "step"));
+  g_assert_cmpstr (gtk_header_bar_get_subtitle (header_bar (window)), ==, "backup.network");
+  g_assert_null (gtk_combo_box_get_active_id (lesson_picker (window)));
+  PochtaMapScene *scene = pochta_network_map_get_scene (pochta_window_get_map (window));
+  g_autofree char *tooltip = pochta_map_scene_describe_host (scene, "gw.corp.test");
+  g_assert_nonnull (tooltip);
+  g_assert_nonnull (strstr (tooltip, "192.0.2.1"));
+  g_autofree char *intro = pochta_explanation_pane_dup_text (pochta_window_get_explanation_pane (window));
+  g_assert_nonnull (strstr (intro, "Backup MX"));
+
+  /* Back to a lesson from the picker. */
+  gtk_combo_box_set_active_id (lesson_picker (window), POCHTA_LESSON_THESIS);
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, POCHTA_LESSON_THESIS);
+  g_assert_cmpuint (pochta_lesson_player_get_n_steps (player), ==, 40);
+  close_window (window);
+}
+
+/* A lesson file opened from the source tree plays exactly as the same
+ * lesson compiled in. */
+static void
+test_open_shipped_lesson (void)
+{
+  const char *path = g_test_get_filename (G_TEST_DIST, "..", "..", "lessons", "pop3-basics.lesson",
+                                          NULL);
+  PochtaWindow *window = open_window ("pop3-basics");
+  PochtaLessonPlayer *player = pochta_window_get_player (window);
+  guint n_steps = pochta_lesson_player_get_n_steps (player);
+
+  step_to (window, n_steps);
+  g_autofree char *builtin = transcript_text (window);
+  open_file (window, path);
+  g_assert_null (pochta_window_dup_error (window));
+  g_assert_cmpstr (pochta_lesson_player_get_id (player), ==, "pop3-basics");
+  g_assert_cmpuint (pochta_lesson_player_get_n_steps (player), ==, n_steps);
+  step_to (window, n_steps);
+  g_autofree char *from_file = transcript_text (window);
+  g_assert_cmpstr (from_file, ==, builtin);
   close_window (window);
 }
 
@@ -547,8 +1022,14 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/select-line", test_select_line);
   g_test_add_func ("/ui/window/export", test_export);
   g_test_add_func ("/ui/window/faults", test_faults);
-  g_test_add_func ("/ui/window/relay-lesson", test_relay_lesson);
-  g_test_add_func ("/ui/window/pop3-lesson", test_pop3_lesson);
+  g_test_add_func ("/ui/window/picker", test_picker);
+  g_test_add_func ("/ui/window/lesson/relay-by-mx", test_relay_by_mx);
+  g_test_add_func ("/ui/window/lesson/delivery-failures", test_delivery_failures);
+  g_test_add_func ("/ui/window/lesson/pop3-basics", test_pop3_basics);
+  g_test_add_func ("/ui/window/open/lesson", test_open_lesson_file);
+  g_test_add_func ("/ui/window/open/shipped-lesson", test_open_shipped_lesson);
+  g_test_add_func ("/ui/window/open/network", test_open_network_file);
+  g_test_add_func ("/ui/window/open/errors", test_open_errors);
   g_test_add_func ("/ui/map/scene", test_map_scene);
   int status = g_test_run ();
   g_object_unref (application);
