@@ -263,6 +263,7 @@ cli_serve (int argc, char **argv)
   g_autoptr (PochtaBridge) bridge = pochta_bridge_new (simulation, &config);
   if (!serve_hosts (bridge, simulation, address, &options, &error))
     return fail (error->message);
+  pochta_bridge_start (bridge);
   fflush (stdout);
 
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);

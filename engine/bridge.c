@@ -107,14 +107,15 @@ run_clock (PochtaBridge *self)
   arm_clock (self);
 }
 
+/* A one-shot timer: the callback sets a new ready time if it wants one. */
 static gboolean
-clock_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+timer_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 {
   g_source_set_ready_time (source, -1);
   return callback (data);
 }
 
-static GSourceFuncs clock_source_funcs = { NULL, NULL, clock_dispatch, NULL, NULL, NULL };
+static GSourceFuncs timer_source_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
 
 static gboolean
 on_clock (gpointer data)
@@ -398,7 +399,9 @@ on_idle_check (gpointer data)
 static void
 start_idle_timer (Session *session)
 {
-  session->idle_source = g_timeout_source_new (0);
+  /* A plain source with a ready time: a timeout source would set its own
+   * expiry again after each dispatch, over the one set here. */
+  session->idle_source = g_source_new (&timer_source_funcs, sizeof (GSource));
   g_source_set_ready_time (session->idle_source, session->last_activity + idle_timeout (session));
   g_source_set_callback (session->idle_source, on_idle_check, session, NULL);
   g_source_attach (session->idle_source, NULL);
@@ -523,7 +526,7 @@ on_incoming (GSocketService *service,
   watch_socket (session, &session->read_source, G_IO_IN, on_readable);
   if (self->config.greet_delay > 0)
     {
-      session->greet_source = g_timeout_source_new (0);
+      session->greet_source = g_source_new (&timer_source_funcs, sizeof (GSource));
       g_source_set_ready_time (session->greet_source,
                                session->last_activity + self->config.greet_delay);
       g_source_set_callback (session->greet_source, on_greet_delay_over, session, NULL);
@@ -562,10 +565,13 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
   self->read_buffer = g_malloc (READ_SIZE);
   self->virtual_start = pochta_simulation_get_time (simulation);
   self->real_start = g_get_monotonic_time ();
-  self->clock_source = g_source_new (&clock_source_funcs, sizeof (GSource));
+  self->clock_source = g_source_new (&timer_source_funcs, sizeof (GSource));
   g_source_set_callback (self->clock_source, on_clock, self, NULL);
   g_source_attach (self->clock_source, NULL);
-  self->service = g_socket_service_new ();
+  /* Inactive until every listener is there: adding one to an active
+   * service cancels and restarts its accept, and GIO drops a connection
+   * that such a cancelled accept took. */
+  self->service = g_object_new (G_TYPE_SOCKET_SERVICE, "active", FALSE, NULL);
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), BACKLOG);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   arm_clock (self);
@@ -629,6 +635,13 @@ pochta_bridge_listen (PochtaBridge   *self,
                                       error))
     return 0;
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+void
+pochta_bridge_start (PochtaBridge *self)
+{
+  g_return_if_fail (self != NULL && !self->shutting_down);
+  g_socket_service_start (self->service);
 }
 
 guint

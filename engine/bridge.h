@@ -74,13 +74,17 @@ void pochta_bridge_free (PochtaBridge *self);
 
 /* Puts host's SMTP or POP3 service on address:port (port 0: a free one).
  * Returns the port bound, or 0 with error (the host has no such service,
- * the address is taken, ...).  Accepting starts at once. */
+ * the address is taken, ...).  Clients wait in the backlog until
+ * pochta_bridge_start (). */
 guint16 pochta_bridge_listen (PochtaBridge   *self,
                               const char     *host,
                               PochtaProtocol  protocol,
                               GInetAddress   *address,
                               guint16         port,
                               GError        **error);
+
+/* Starts accepting on every listener. */
+void pochta_bridge_start (PochtaBridge *self);
 
 /* Sessions now open, with a simulated session or waiting for it. */
 guint pochta_bridge_get_n_sessions (PochtaBridge *self);
