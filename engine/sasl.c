@@ -1,38 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The SASL mechanisms PLAIN, LOGIN, CRAM-MD5 and DIGEST-MD5 (server and
- * client), the APOP digest and strict base64, all without I/O. */
+/* The SASL mechanisms PLAIN, LOGIN, CRAM-MD5 and DIGEST-MD5 on the server
+ * side, what both sides share (names, digests, DIGEST-MD5 directive lists),
+ * the APOP digest and strict base64, all without I/O.  The client side is
+ * in sasl-client.c. */
 #define G_LOG_DOMAIN "pochta-sasl"
 #include "config.h"
 
 #include <string.h>
 
-#include "sasl.h"
-
-/* RFC 4616 §2: authzid, authcid and passwd "MUST accept up to 255 octets".
- * We accept exactly that much for every identity and password of every
- * mechanism; longer ones cannot exist on our hosts, so they fail as
- * credentials (535), not as syntax. */
-#define MAX_IDENTITY_OCTETS 255
-
-/* RFC 2831 §2.1.1: "The size of a digest-challenge MUST be less than 2048
- * bytes"; §2.1.2: "The size of a digest-response MUST be less than 4096
- * bytes". */
-#define DIGEST_CHALLENGE_LIMIT 2048
-#define DIGEST_RESPONSE_LIMIT  4096
-
-/* RFC 2831 §2.1.1: the nonce carries "at least 64 bits of entropy"; 16
- * characters of [A-Za-z0-9] carry about 95.  The client's cnonce has the
- * same rule (§2.1.2). */
-#define DIGEST_NONCE_CHARS 16
-
-/* Lower-case hex MD5 and HMAC-MD5 are 32 characters (RFC 1321, RFC 2104). */
-#define MD5_HEX_CHARS 32
-
-/* RFC 2831 §2.1.2: nc-value = 8LHEX, and a fresh authentication always
- * starts with the first use of the nonce (§2.1.3: the server "MUST verify
- * that the nonce-count is 00000001"). */
-#define DIGEST_NC_CHARS 8
-#define DIGEST_FIRST_NC "00000001"
+#include "sasl-private.h"
 
 /* ---- mechanism names ---- */
 
@@ -235,8 +211,8 @@ secret_equal (const void *a, gsize a_len, const void *b, gsize b_len)
 /* Digests arrive in hex "represented in lowercase" (RFC 2195 §2, RFC
  * 2831 §2.1.2.1); upper case is accepted too, since it names the same
  * octets. */
-static gboolean
-hex_digest_equal (const char *expected, const char *received, gsize received_len)
+gboolean
+pochta_sasl_hex_digest_equal (const char *expected, const char *received, gsize received_len)
 {
   g_autofree char *lowered = g_ascii_strdown (received, received_len);
   return secret_equal (expected, strlen (expected), lowered, received_len);
@@ -274,8 +250,8 @@ identity_equal_ignoring_case (const char *a, const char *b)
   return strcmp (folded_a, folded_b) == 0;
 }
 
-static GBytes *
-bytes_from_string (GString *text)
+GBytes *
+pochta_sasl_bytes_from_string (GString *text)
 {
   gsize len = text->len;
   return g_bytes_new_take (g_string_free (text, FALSE), len);
@@ -283,8 +259,8 @@ bytes_from_string (GString *text)
 
 /* RFC 2831 §7.2 (RFC 2616 §2.2): inside a quoted-string only '"' and '\'
  * need a backslash. */
-static void
-append_quoted (GString *out, const char *value)
+void
+pochta_sasl_append_quoted (GString *out, const char *value)
 {
   g_string_append_c (out, '"');
   for (const char *p = value; *p != '\0'; p++)
@@ -298,16 +274,10 @@ append_quoted (GString *out, const char *value)
 
 /* ---- DIGEST-MD5 directive lists (RFC 2831 §7.1, the #rule of RFC 2616 §2.1) ---- */
 
-typedef struct
+void
+pochta_sasl_directive_free (gpointer data)
 {
-  char *name;   /* lower case: directive names are case-insensitive */
-  char *value;  /* unquoted */
-} Directive;
-
-static void
-directive_free (gpointer data)
-{
-  Directive *directive = data;
+  PochtaSaslDirective *directive = data;
   g_free (directive->name);
   g_free (directive->value);
   g_free (directive);
@@ -406,10 +376,10 @@ has_control_characters (const guint8 *data, gsize len)
 /* Parses `name=value, name="quoted value", ...` into Directives in order.
  * NULL when the text breaks the grammar or is not UTF-8 (both sides
  * announce charset=utf-8). */
-static GPtrArray *
-parse_directives (const guint8 *data, gsize len)
+GPtrArray *
+pochta_sasl_parse_directives (const guint8 *data, gsize len)
 {
-  g_autoptr (GPtrArray) directives = g_ptr_array_new_with_free_func (directive_free);
+  g_autoptr (GPtrArray) directives = g_ptr_array_new_with_free_func (pochta_sasl_directive_free);
   Cursor cursor = { data, len, 0 };
 
   if (has_control_characters (data, len) || !g_utf8_validate_len ((const char *) data, len, NULL))
@@ -446,7 +416,7 @@ parse_directives (const guint8 *data, gsize len)
       if (value == NULL)
         return NULL;
 
-      Directive *directive = g_new0 (Directive, 1);
+      PochtaSaslDirective *directive = g_new0 (PochtaSaslDirective, 1);
       directive->name = g_ascii_strdown (name, -1);
       directive->value = value;
       g_ptr_array_add (directives, directive);
@@ -461,13 +431,13 @@ parse_directives (const guint8 *data, gsize len)
 /* Finds a directive that may appear at most once.  FALSE when it appears
  * more often (RFC 2831 §2.1.1/§2.1.2: "This directive is required and MUST
  * appear exactly once" or "at most once"); *out_value is NULL when absent. */
-static gboolean
-find_single_directive (GPtrArray *directives, const char *name, const char **out_value)
+gboolean
+pochta_sasl_find_single_directive (GPtrArray *directives, const char *name, const char **out_value)
 {
   *out_value = NULL;
   for (guint i = 0; i < directives->len; i++)
     {
-      Directive *directive = g_ptr_array_index (directives, i);
+      PochtaSaslDirective *directive = g_ptr_array_index (directives, i);
       if (strcmp (directive->name, name) != 0)
         continue;
       if (*out_value != NULL)
@@ -575,7 +545,7 @@ server_challenge (PochtaSaslServer *self,
                   GBytes          **out_challenge)
 {
   self->state = next_state;
-  *out_challenge = bytes_from_string (challenge);
+  *out_challenge = pochta_sasl_bytes_from_string (challenge);
   return POCHTA_SASL_CONTINUE;
 }
 
@@ -715,7 +685,7 @@ server_cram_response (PochtaSaslServer *self, const guint8 *response, gsize len)
 
   g_autofree char *expected = pochta_sasl_cram_md5_digest (secret, self->challenge,
                                                            strlen (self->challenge));
-  if (!hex_digest_equal (expected, digest, MD5_HEX_CHARS))
+  if (!pochta_sasl_hex_digest_equal (expected, digest, MD5_HEX_CHARS))
     return server_finish (self, POCHTA_SASL_FAILURE);
   return server_succeed (self, login);
 }
@@ -730,9 +700,9 @@ server_digest_challenge (PochtaSaslServer *self, GBytes **out_challenge)
    * security layer), and the two directives that must appear exactly
    * once, charset=utf-8 and algorithm=md5-sess. */
   GString *challenge = g_string_new ("realm=");
-  append_quoted (challenge, self->hostname);
+  pochta_sasl_append_quoted (challenge, self->hostname);
   g_string_append (challenge, ",nonce=");
-  append_quoted (challenge, self->challenge);
+  pochta_sasl_append_quoted (challenge, self->challenge);
   g_string_append (challenge, ",qop=\"auth\",charset=utf-8,algorithm=md5-sess");
   g_assert (challenge->len < DIGEST_CHALLENGE_LIMIT);
   return server_challenge (self, SERVER_DIGEST_WAIT_RESPONSE, challenge, out_challenge);
@@ -777,7 +747,7 @@ digest_response_parse (GPtrArray *directives, DigestResponse *out)
 
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
     {
-      if (!find_single_directive (directives, fields[i].name, fields[i].value))
+      if (!pochta_sasl_find_single_directive (directives, fields[i].name, fields[i].value))
         return FALSE;
       if (fields[i].required && (*fields[i].value == NULL || **fields[i].value == '\0'))
         return FALSE;
@@ -826,7 +796,7 @@ server_digest_response (PochtaSaslServer *self,
 
   if (len >= DIGEST_RESPONSE_LIMIT)
     return server_finish (self, POCHTA_SASL_MALFORMED);
-  g_autoptr (GPtrArray) directives = parse_directives (data, len);
+  g_autoptr (GPtrArray) directives = pochta_sasl_parse_directives (data, len);
   if (directives == NULL || !digest_response_parse (directives, &response))
     return server_finish (self, POCHTA_SASL_MALFORMED);
 
@@ -846,7 +816,7 @@ server_digest_response (PochtaSaslServer *self,
                                                             response.cnonce, response.nc, qop,
                                                             response.digest_uri,
                                                             response.authzid, FALSE);
-  if (!hex_digest_equal (expected, response.response, MD5_HEX_CHARS))
+  if (!pochta_sasl_hex_digest_equal (expected, response.response, MD5_HEX_CHARS))
     return server_finish (self, POCHTA_SASL_FAILURE);
 
   /* §2.1.3: the server proves that it knows the password too.  SMTP and
@@ -986,307 +956,4 @@ pochta_sasl_server_get_mechanism (PochtaSaslServer *self)
 {
   g_return_val_if_fail (self != NULL, POCHTA_SASL_PLAIN);
   return self->mechanism;
-}
-
-/* ---- client side ---- */
-
-typedef enum
-{
-  CLIENT_NOT_STARTED,
-  CLIENT_PLAIN_SENT,
-  CLIENT_LOGIN_USERNAME_SENT,
-  CLIENT_LOGIN_PASSWORD_SENT,
-  CLIENT_CRAM_SENT,
-  CLIENT_DIGEST_WAIT_RSPAUTH,
-  CLIENT_DONE,
-} ClientState;
-
-struct _PochtaSaslClient
-{
-  PochtaSaslMechanism mechanism;
-  char *service;
-  char *hostname;
-  char *login;
-  char *password;
-  PochtaGenerator *generator;  /* borrowed */
-
-  ClientState state;
-  char *expected_rspauth;
-};
-
-PochtaSaslClient *
-pochta_sasl_client_new (PochtaSaslMechanism mechanism,
-                        const char         *service,
-                        const char         *hostname,
-                        const char         *login,
-                        const char         *password,
-                        PochtaGenerator    *generator)
-{
-  g_return_val_if_fail (mechanism < POCHTA_SASL_N_MECHANISMS, NULL);
-  g_return_val_if_fail (service != NULL, NULL);
-  g_return_val_if_fail (hostname != NULL, NULL);
-  g_return_val_if_fail (login != NULL, NULL);
-  g_return_val_if_fail (password != NULL, NULL);
-  g_return_val_if_fail (generator != NULL || mechanism != POCHTA_SASL_DIGEST_MD5, NULL);
-
-  PochtaSaslClient *self = g_new0 (PochtaSaslClient, 1);
-  self->mechanism = mechanism;
-  self->service = g_strdup (service);
-  self->hostname = g_strdup (hostname);
-  self->login = g_strdup (login);
-  self->password = g_strdup (password);
-  self->generator = generator;
-  self->state = CLIENT_NOT_STARTED;
-  return self;
-}
-
-void
-pochta_sasl_client_free (PochtaSaslClient *self)
-{
-  if (self == NULL)
-    return;
-  g_free (self->service);
-  g_free (self->hostname);
-  g_free (self->login);
-  g_free (self->password);
-  g_free (self->expected_rspauth);
-  g_free (self);
-}
-
-static GBytes *
-client_plain_message (PochtaSaslClient *self)
-{
-  /* RFC 4616 §2: an empty authzid asks to act as the authcid itself. */
-  GString *message = g_string_new (NULL);
-  g_string_append_c (message, '\0');
-  g_string_append (message, self->login);
-  g_string_append_c (message, '\0');
-  g_string_append (message, self->password);
-  return bytes_from_string (message);
-}
-
-gboolean
-pochta_sasl_client_initial_response (PochtaSaslClient *self, GBytes **out_response)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (self->state == CLIENT_NOT_STARTED, FALSE);
-  g_return_val_if_fail (out_response != NULL, FALSE);
-
-  *out_response = NULL;
-  /* Only PLAIN: LOGIN may carry the user name on the AUTH line too, but
-   * many servers do not expect it there, so the client waits for the
-   * prompt as the draft's own example does (§2.3). */
-  if (self->mechanism != POCHTA_SASL_PLAIN)
-    return FALSE;
-  *out_response = client_plain_message (self);
-  self->state = CLIENT_PLAIN_SENT;
-  return TRUE;
-}
-
-static PochtaSaslStatus
-client_respond (PochtaSaslClient *self,
-                ClientState       next_state,
-                GBytes           *response,
-                GBytes          **out_response)
-{
-  self->state = next_state;
-  *out_response = response;
-  return POCHTA_SASL_CONTINUE;
-}
-
-static PochtaSaslStatus
-client_finish (PochtaSaslClient *self, PochtaSaslStatus status)
-{
-  self->state = CLIENT_DONE;
-  return status;
-}
-
-static PochtaSaslStatus
-client_cram_response (PochtaSaslClient *self,
-                      const guint8     *challenge,
-                      gsize             len,
-                      GBytes          **out_response)
-{
-  /* RFC 2195 §2: the challenge is a msg-id, never empty. */
-  if (len == 0)
-    return client_finish (self, POCHTA_SASL_MALFORMED);
-  g_autofree char *digest = pochta_sasl_cram_md5_digest (self->password,
-                                                         (const char *) challenge, len);
-  GString *response = g_string_new (self->login);
-  g_string_append_printf (response, " %s", digest);
-  return client_respond (self, CLIENT_CRAM_SENT, bytes_from_string (response), out_response);
-}
-
-/* qop-options is a quoted, comma-separated list ("auth,auth-int");
- * RFC 2831 §2.1.1: without the directive the server supports only auth. */
-static gboolean
-qop_options_include_auth (const char *qop_options)
-{
-  if (qop_options == NULL)
-    return TRUE;
-  g_auto (GStrv) options = g_strsplit (qop_options, ",", -1);
-  for (char **option = options; *option != NULL; option++)
-    {
-      if (g_ascii_strcasecmp (g_strstrip (*option), "auth") == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static const char *
-first_directive (GPtrArray *directives, const char *name)
-{
-  for (guint i = 0; i < directives->len; i++)
-    {
-      Directive *directive = g_ptr_array_index (directives, i);
-      if (strcmp (directive->name, name) == 0)
-        return directive->value;
-    }
-  return NULL;
-}
-
-static PochtaSaslStatus
-client_digest_response (PochtaSaslClient *self,
-                        const guint8     *challenge,
-                        gsize             len,
-                        GBytes          **out_response)
-{
-  const char *nonce;
-  const char *qop_options;
-  const char *algorithm;
-
-  if (len >= DIGEST_CHALLENGE_LIMIT)
-    return client_finish (self, POCHTA_SASL_MALFORMED);
-  g_autoptr (GPtrArray) directives = parse_directives (challenge, len);
-  if (directives == NULL
-      || !find_single_directive (directives, "nonce", &nonce)
-      || !find_single_directive (directives, "qop", &qop_options)
-      || !find_single_directive (directives, "algorithm", &algorithm))
-    return client_finish (self, POCHTA_SASL_MALFORMED);
-  /* §2.1.1: nonce and algorithm=md5-sess are required, and we can only
-   * do qop=auth (no security layer). */
-  if (nonce == NULL || *nonce == '\0' || algorithm == NULL
-      || g_ascii_strcasecmp (algorithm, "md5-sess") != 0
-      || !qop_options_include_auth (qop_options))
-    return client_finish (self, POCHTA_SASL_MALFORMED);
-
-  /* §2.1.1: realm may repeat, one per realm the server serves; the first
-   * is as good as any.  Without one the client picks, and the server's
-   * own name is the only sensible pick. */
-  const char *realm = first_directive (directives, "realm");
-  if (realm == NULL)
-    realm = self->hostname;
-
-  g_autofree char *cnonce = pochta_generator_token (self->generator, DIGEST_NONCE_CHARS);
-  g_autofree char *digest_uri = g_strconcat (self->service, "/", self->hostname, NULL);
-  g_autofree char *value = pochta_sasl_digest_md5_value (self->login, realm, self->password,
-                                                         nonce, cnonce, DIGEST_FIRST_NC, "auth",
-                                                         digest_uri, NULL, FALSE);
-  self->expected_rspauth = pochta_sasl_digest_md5_value (self->login, realm, self->password,
-                                                         nonce, cnonce, DIGEST_FIRST_NC, "auth",
-                                                         digest_uri, NULL, TRUE);
-
-  /* The order of RFC 2831 §4's example response. */
-  GString *response = g_string_new ("charset=utf-8,username=");
-  append_quoted (response, self->login);
-  g_string_append (response, ",realm=");
-  append_quoted (response, realm);
-  g_string_append (response, ",nonce=");
-  append_quoted (response, nonce);
-  g_string_append (response, ",nc=" DIGEST_FIRST_NC ",cnonce=");
-  append_quoted (response, cnonce);
-  g_string_append (response, ",digest-uri=");
-  append_quoted (response, digest_uri);
-  g_string_append_printf (response, ",response=%s,qop=auth", value);
-  return client_respond (self, CLIENT_DIGEST_WAIT_RSPAUTH, bytes_from_string (response),
-                         out_response);
-}
-
-static PochtaSaslStatus
-client_digest_rspauth (PochtaSaslClient *self,
-                       const guint8     *challenge,
-                       gsize             len,
-                       GBytes          **out_response)
-{
-  const char *rspauth;
-
-  g_autoptr (GPtrArray) directives = parse_directives (challenge, len);
-  if (directives == NULL || !find_single_directive (directives, "rspauth", &rspauth)
-      || rspauth == NULL)
-    return client_finish (self, POCHTA_SASL_MALFORMED);
-
-  /* §2.1.3: a server that cannot produce rspauth does not know the
-   * password; it may be an impostor, so the client gives up. */
-  if (!hex_digest_equal (self->expected_rspauth, rspauth, strlen (rspauth)))
-    return client_finish (self, POCHTA_SASL_FAILURE);
-  *out_response = g_bytes_new (NULL, 0);
-  return client_finish (self, POCHTA_SASL_SUCCESS);
-}
-
-/* The answer to the server's first challenge, which decides how each
- * mechanism begins. */
-static PochtaSaslStatus
-client_first_response (PochtaSaslClient *self,
-                       const guint8     *challenge,
-                       gsize             challenge_len,
-                       GBytes          **out_response)
-{
-  switch (self->mechanism)
-    {
-    case POCHTA_SASL_PLAIN:
-      /* RFC 4616 §2 / RFC 4954 §4: the server's only challenge is empty. */
-      if (challenge_len != 0)
-        return client_finish (self, POCHTA_SASL_MALFORMED);
-      return client_respond (self, CLIENT_PLAIN_SENT, client_plain_message (self), out_response);
-    case POCHTA_SASL_LOGIN:
-      /* The draft: clients ignore the prompt text (§2.2). */
-      return client_respond (self, CLIENT_LOGIN_USERNAME_SENT,
-                             g_bytes_new (self->login, strlen (self->login)), out_response);
-    case POCHTA_SASL_CRAM_MD5:
-      return client_cram_response (self, challenge, challenge_len, out_response);
-    case POCHTA_SASL_DIGEST_MD5:
-      return client_digest_response (self, challenge, challenge_len, out_response);
-    case POCHTA_SASL_N_MECHANISMS:
-    default:
-      break;
-    }
-  g_assert_not_reached ();
-  return client_finish (self, POCHTA_SASL_MALFORMED);
-}
-
-PochtaSaslStatus
-pochta_sasl_client_step (PochtaSaslClient *self,
-                         const guint8     *challenge,
-                         gsize             challenge_len,
-                         GBytes          **out_response)
-{
-  g_return_val_if_fail (self != NULL, POCHTA_SASL_MALFORMED);
-  g_return_val_if_fail (self->state != CLIENT_DONE, POCHTA_SASL_MALFORMED);
-  g_return_val_if_fail (challenge != NULL || challenge_len == 0, POCHTA_SASL_MALFORMED);
-  g_return_val_if_fail (out_response != NULL, POCHTA_SASL_MALFORMED);
-
-  *out_response = NULL;
-  if (challenge == NULL)
-    challenge = (const guint8 *) "";
-
-  switch (self->state)
-    {
-    case CLIENT_NOT_STARTED:
-      return client_first_response (self, challenge, challenge_len, out_response);
-    case CLIENT_LOGIN_USERNAME_SENT:
-      return client_respond (self, CLIENT_LOGIN_PASSWORD_SENT,
-                             g_bytes_new (self->password, strlen (self->password)), out_response);
-    case CLIENT_DIGEST_WAIT_RSPAUTH:
-      return client_digest_rspauth (self, challenge, challenge_len, out_response);
-    case CLIENT_PLAIN_SENT:
-    case CLIENT_LOGIN_PASSWORD_SENT:
-    case CLIENT_CRAM_SENT:
-      /* These mechanisms have said everything; a further challenge is not
-       * part of them. */
-      return client_finish (self, POCHTA_SASL_MALFORMED);
-    case CLIENT_DONE:
-    default:
-      break;
-    }
-  g_return_val_if_reached (POCHTA_SASL_MALFORMED);
 }
