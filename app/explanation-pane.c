@@ -136,7 +136,7 @@ show_hint (PochtaExplanationPane *self)
   GtkStyleContext *style = gtk_widget_get_style_context (self->quiz_result);
   gtk_style_context_remove_class (style, "right");
   gtk_style_context_remove_class (style, "wrong");
-  gtk_label_set_text (GTK_LABEL (self->quiz_result), _(self->quiz->hint));
+  gtk_label_set_text (GTK_LABEL (self->quiz_result), self->quiz->hint);
   gtk_widget_show (self->quiz_result);
 }
 
@@ -273,7 +273,7 @@ show_quiz (PochtaExplanationPane *self, const PochtaLessonNote *note)
 
   self->quiz = note;
   self->answered = FALSE;
-  gtk_label_set_text (GTK_LABEL (self->quiz_question), _(note->question));
+  gtk_label_set_text (GTK_LABEL (self->quiz_question), note->question);
   gtk_widget_hide (self->quiz_result);
   gtk_widget_set_sensitive (self->choices_box, TRUE);
   gtk_entry_set_text (GTK_ENTRY (self->answer_entry), "");
@@ -297,7 +297,7 @@ pochta_explanation_pane_show_line (PochtaExplanationPane      *self,
   gtk_label_set_text (GTK_LABEL (self->heading), heading);
   if (note != NULL && note->text != NULL)
     {
-      gtk_label_set_text (GTK_LABEL (self->lesson_text), _(note->text));
+      gtk_label_set_text (GTK_LABEL (self->lesson_text), note->text);
       gtk_widget_show (self->lesson_text);
     }
   else
