@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`pochta-cli serve`'s options and limits, seen from a socket: the
+listening lines (port 0 shows the real port, --all one pair per host),
+--max-sessions (421 4.3.2), --idle-timeout (421 4.4.2, RFC 5321
+§4.5.3.2.7; POP3 logged out without a word, RFC 1939 §3), SIGINT and
+SIGTERM (421 to every session, the transcript written, exit 0),
+--greet-delay (the early talker noted in the transcript), the warning
+for an address that is not loopback, and usage errors."""
+import json
+import re
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+from serve_helper import CLI, COMP3, COMP4, Server, main
+
+
+def connect(port):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return sock, sock.makefile("rb")
+
+
+class ListeningTest(unittest.TestCase):
+    def test_port_zero_prints_the_real_port(self):
+        server = Server()
+        self.addCleanup(server.close)
+        self.assertEqual(len(server.lines), 2)
+        for line, protocol in zip(server.lines, ("smtp", "pop3")):
+            self.assertRegex(line, r"^listening %s comp3\.otd2\.constr\.org 127\.0\.0\.1:[1-9]\d*$"
+                             % protocol)
+        sock, f = connect(server.port("smtp"))
+        self.assertTrue(f.readline().startswith(b"220 comp3.otd2.constr.org "))
+        sock.close()
+
+    def test_all_gives_every_host_a_pair(self):
+        server = Server("--all", listeners=10)
+        self.addCleanup(server.close)
+        hosts = ["comp1.otd1.constr.org", "comp2.otd1.constr.org", COMP3, COMP4,
+                 "mail.constr.org"]
+        self.assertEqual(sorted(server.ports), sorted((p, h) for h in hosts
+                                                      for p in ("smtp", "pop3")))
+        self.assertEqual(len(set(server.ports.values())), 10)
+        for host in hosts:
+            sock, f = connect(server.port("smtp", host))
+            self.assertTrue(f.readline().startswith(b"220 " + host.encode()), host)
+            sock.close()
+
+    def test_usage_errors(self):
+        for args, message in ((["--host", COMP3, "--all"], "exclude each other"),
+                              (["--smtp-port", "70000"], "0 to 65535"),
+                              (["--listen", "localhost"], "numeric"),
+                              (["--host", "nowhere.example"], "no host nowhere.example")):
+            done = subprocess.run([CLI, "serve", *args], capture_output=True, text=True,
+                                  timeout=10, env={"LANGUAGE": "C", "LC_ALL": "C.UTF-8"})
+            self.assertNotEqual(done.returncode, 0, args)
+            self.assertIn(message, done.stderr, args)
+
+    def test_warning_for_an_address_not_loopback(self):
+        # 0.0.0.0 is not loopback; the test still only connects to 127.0.0.1.
+        server = Server("--listen", "0.0.0.0")
+        self.addCleanup(server.close)
+        self.assertTrue(server.lines[0].startswith("listening smtp %s 0.0.0.0:" % COMP3))
+        server.stop()
+        self.assertIn("warning: 0.0.0.0 is not a loopback address", server.stopped[1])
+
+
+class LimitsTest(unittest.TestCase):
+    def test_max_sessions(self):
+        server = Server("--max-sessions", "2")
+        self.addCleanup(server.close)
+        first = connect(server.port("smtp"))
+        second = connect(server.port("pop3"))
+        self.assertTrue(first[1].readline().startswith(b"220 "))
+        self.assertTrue(second[1].readline().startswith(b"+OK "))
+        third, f = connect(server.port("smtp"))
+        self.assertEqual(f.readline(),
+                         b"421 4.3.2 comp3.otd2.constr.org Too many sessions, try again later\r\n")
+        self.assertEqual(f.readline(), b"")
+        fourth, f = connect(server.port("pop3"))
+        self.assertEqual(f.readline(), b"-ERR [SYS/TEMP] too many sessions, try again later\r\n")
+        # A session that ends makes room again.
+        first[0].sendall(b"QUIT\r\n")
+        self.assertTrue(first[1].readline().startswith(b"221 "))
+        self.assertEqual(first[1].readline(), b"")
+        time.sleep(0.1)
+        fifth, f = connect(server.port("smtp"))
+        self.assertTrue(f.readline().startswith(b"220 "))
+        for sock in (second[0], third, fourth, fifth):
+            sock.close()
+        server.stop()
+        with open(server.transcript) as t:
+            events = [i["event"] for i in json.load(t)["items"] if i["kind"] == "mta"]
+        self.assertEqual(events.count("too-many-sessions"), 2)
+
+    def test_idle_timeout(self):
+        server = Server("--idle-timeout", "1", "--host", COMP4)
+        self.addCleanup(server.close)
+        smtp, smtp_f = connect(server.port("smtp", COMP4))
+        pop3, pop3_f = connect(server.port("pop3", COMP4))
+        start = time.monotonic()
+        self.assertTrue(smtp_f.readline().startswith(b"220 "))
+        self.assertTrue(pop3_f.readline().startswith(b"+OK "))
+        self.assertEqual(smtp_f.readline(), b"421 4.4.2 comp4.otd2.constr.org Idle timeout, "
+                                            b"closing transmission channel\r\n")
+        self.assertGreaterEqual(time.monotonic() - start, 0.9)
+        self.assertEqual(smtp_f.readline(), b"")
+        self.assertEqual(pop3_f.readline(), b"")  # RFC 1939 §3: no reply
+        smtp.close()
+        pop3.close()
+
+    def test_activity_postpones_the_idle_timeout(self):
+        server = Server("--idle-timeout", "1")
+        self.addCleanup(server.close)
+        sock, f = connect(server.port("smtp"))
+        f.readline()
+        for _ in range(3):
+            time.sleep(0.5)
+            sock.sendall(b"NOOP\r\n")
+            self.assertEqual(f.readline(), b"250 OK\r\n")
+        self.assertTrue(f.readline().startswith(b"421 comp3.otd2.constr.org Idle timeout"))
+        sock.close()
+
+
+class SignalTest(unittest.TestCase):
+    def check_signal(self, sig):
+        server = Server()
+        self.addCleanup(server.close)
+        smtp, smtp_f = connect(server.port("smtp"))
+        pop3, pop3_f = connect(server.port("pop3"))
+        smtp_f.readline()
+        pop3_f.readline()
+        smtp.sendall(b"HELO signal.example.org\r\n")
+        smtp_f.readline()
+        status, err = server.stop(sig)
+        self.assertEqual(status, 0, err)
+        # comp3's seed profile has no enhanced status codes.
+        self.assertEqual(smtp_f.readline(), b"421 comp3.otd2.constr.org Service not available, "
+                                            b"closing transmission channel\r\n")
+        self.assertEqual(smtp_f.readline(), b"")
+        self.assertEqual(pop3_f.readline(), b"")
+        with open(server.transcript) as f:
+            transcript = json.load(f)
+        self.assertEqual([c["client_host"] for c in transcript["connections"]],
+                         ["127.0.0.1", "127.0.0.1"])
+        self.assertNotIn(-1, [c["close_time"] for c in transcript["connections"]])
+        texts = [i["text"] for i in transcript["items"] if i["kind"] == "line"]
+        self.assertEqual(texts[-1], "421 comp3.otd2.constr.org Service not available, "
+                                    "closing transmission channel")
+        smtp.close()
+        pop3.close()
+
+    def test_sigterm(self):
+        self.check_signal(signal.SIGTERM)
+
+    def test_sigint(self):
+        self.check_signal(signal.SIGINT)
+
+
+class GreetDelayTest(unittest.TestCase):
+    def test_early_talker(self):
+        server = Server("--greet-delay", "500")
+        self.addCleanup(server.close)
+        start = time.monotonic()
+        sock, f = connect(server.port("smtp"))
+        sock.sendall(b"HELO early.example.org\r\n")
+        self.assertTrue(f.readline().startswith(b"220 "))
+        self.assertGreaterEqual(time.monotonic() - start, 0.45)
+        self.assertEqual(f.readline(), b"250 comp3.otd2.constr.org says hello\r\n")
+        sock.sendall(b"QUIT\r\n")
+        self.assertTrue(f.readline().startswith(b"221 "))
+        sock.close()
+        server.stop()
+        with open(server.transcript) as t:
+            items = json.load(t)["items"]
+        early = [i for i in items if i["kind"] == "mta" and i["event"] == "early-talker"]
+        self.assertEqual(len(early), 1)
+        self.assertRegex(early[0]["text"], r"^127\.0\.0\.1:\d+ sent 24 octets before the greeting")
+        self.assertLess(items.index(early[0]),
+                        [n for n, i in enumerate(items) if i["kind"] == "line"][0])
+
+    def test_patient_client_is_not_noted(self):
+        server = Server("--greet-delay", "200")
+        self.addCleanup(server.close)
+        sock, f = connect(server.port("smtp"))
+        self.assertTrue(f.readline().startswith(b"220 "))
+        sock.close()
+        server.stop()
+        with open(server.transcript) as t:
+            events = [i["event"] for i in json.load(t)["items"] if i["kind"] == "mta"]
+        self.assertNotIn("early-talker", events)
+
+
+if __name__ == "__main__":
+    main()
