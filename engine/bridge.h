@@ -33,14 +33,17 @@
  *     RFC 3206 §4), and is closed.
  *   - idle_timeout: an SMTP session idle that long gets "421 4.4.2 <host>
  *     Idle timeout, closing transmission channel" (RFC 5321 §4.5.3.2.7,
- *     §3.8); a POP3 session is logged out without a reply (RFC 1939 §3).
+ *     §3.8; the enhanced code only where the profile has them, as for
+ *     every reply of the session); a POP3 session is logged out without
+ *     a reply (RFC 1939 §3).
  *   - greet_delay: the session (and its greeting) starts that long after
  *     the client connected; bytes the client sends before are held and
  *     fed afterwards, and an "early-talker" event in the transcript says
  *     how many there were (the lesson of RFC 5321 §4.3.1: the client
  *     waits for the greeting).
  *   - shutdown: every SMTP session gets "421 4.3.2 <host> Service not
- *     available, closing transmission channel" (RFC 5321 §3.8), every
+ *     available, closing transmission channel" (RFC 5321 §3.8; 4.3.2 as
+ *     above), every
  *     POP3 session is logged out; what is pending is written within a
  *     second or two and every socket closed. */
 #pragma once
