@@ -124,6 +124,53 @@ class LimitsTest(unittest.TestCase):
         sock.close()
 
 
+class BackPressureTest(unittest.TestCase):
+    def test_client_that_reads_late_gets_everything(self):
+        """RFC 2920 §3.2: the server may stop reading while its replies
+        wait; they all arrive, in order, once the client reads."""
+        server = Server()
+        self.addCleanup(server.close)
+        body = b"".join(b"line %04d %s\r\n" % (i, b"x" * 90) for i in range(100))
+        sock, f = connect(server.port("smtp"))
+        f.readline()
+        count = 200
+        sock.sendall(b"HELO late.example.org\r\n")
+        f.readline()
+        for _ in range(count):
+            sock.sendall(b"MAIL FROM:<late@example.org>\r\nRCPT TO:<Petrov@%s>\r\nDATA\r\n"
+                         % COMP3.encode())
+            self.assertEqual([f.readline()[:3] for _ in range(3)], [b"250", b"250", b"354"])
+            sock.sendall(body + b".\r\n")
+            self.assertEqual(f.readline()[:3], b"250")
+        sock.close()
+        # 200 RETRs in one write, a megabyte and more of answers, read
+        # only after a pause.
+        # A small receive buffer, so that the server's writes block.
+        pop3 = socket.socket()
+        pop3.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        pop3.settimeout(10)
+        pop3.connect(("127.0.0.1", server.port("pop3")))
+        pf = pop3.makefile("rb")
+        pf.readline()
+        pop3.sendall(b"USER Petrov\r\nPASS petrov123\r\n" +
+                     b"".join(b"RETR %d\r\n" % i for i in range(1, count + 1)) + b"QUIT\r\n")
+        time.sleep(0.5)
+        self.assertTrue(pf.readline().startswith(b"+OK"))
+        self.assertTrue(pf.readline().startswith(b"+OK"))
+        for i in range(1, count + 1):
+            self.assertTrue(pf.readline().startswith(b"+OK"), i)
+            lines = []
+            while True:
+                line = pf.readline()
+                if line == b".\r\n":
+                    break
+                lines.append(line)
+            self.assertTrue(b"".join(lines).endswith(body), i)
+        self.assertTrue(pf.readline().startswith(b"+OK"))
+        self.assertEqual(pf.readline(), b"")
+        pop3.close()
+
+
 class SignalTest(unittest.TestCase):
     def check_signal(self, sig):
         server = Server()
