@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "map-scene.h"
+#include "reply-palette.h"
 
 /* Layout, in design units; the whole map is scaled to fit the widget. */
 #define CARD_WIDTH 186.0
@@ -42,15 +43,16 @@ static const Rgb dim = { 0.37, 0.39, 0.41 };
 static const Rgb rule = { 0.62, 0.65, 0.68 };
 static const Rgb accent = { 0.21, 0.52, 0.89 };
 static const Rgb fault_red = { 0.75, 0.11, 0.16 };
-/* By reply class (DESIGN.md §2.5), as in the exports. */
-static const Rgb class_colours[] = {
-  [POCHTA_REPLY_NONE] = { 0.33, 0.36, 0.40 },
-  [1] = { 0.33, 0.36, 0.40 },
-  [POCHTA_REPLY_POSITIVE] = { 0.15, 0.55, 0.25 },
-  [POCHTA_REPLY_INTERMEDIATE] = { 0.10, 0.40, 0.82 },
-  [POCHTA_REPLY_TRANSIENT] = { 0.85, 0.52, 0.00 },
-  [POCHTA_REPLY_PERMANENT] = { 0.78, 0.13, 0.12 },
-};
+/* An envelope in the colour of its line in every other view: the
+ * shared palette (reply-palette.h), commands in its secondary grey. */
+static Rgb
+envelope_colour (PochtaReplyClass reply_class)
+{
+  PochtaRgb colour = reply_class >= POCHTA_REPLY_POSITIVE && reply_class <= POCHTA_REPLY_PERMANENT
+                       ? pochta_palette_reply_class (reply_class)
+                       : pochta_palette_secondary;
+  return (Rgb) { colour.r / 255.0, colour.g / 255.0, colour.b / 255.0 };
+}
 
 typedef struct
 {
@@ -1062,7 +1064,8 @@ ensure_sprite (Envelope *envelope, cairo_t *cr)
   envelope->sprite = create_image (cr, envelope->sprite_width, envelope->sprite_height, scale);
 
   cairo_t *sprite = cairo_create (envelope->sprite);
-  const Rgb *colour = &class_colours[envelope->reply_class];
+  const Rgb envelope_rgb = envelope_colour (envelope->reply_class);
+  const Rgb *colour = &envelope_rgb;
   rounded_rectangle (sprite, label_x + 0.5, 0.5, label_width - 1, label_height - 1,
                      (label_height - 1) / 2);
   cairo_set_source_rgba (sprite, 1, 1, 1, 0.94);

@@ -9,6 +9,7 @@
 #include <pango/pangocairo.h>
 
 #include "sequence-view.h"
+#include "reply-palette.h"
 #include "transcript-view.h"
 
 /* Layout, in pixels. */
@@ -26,16 +27,15 @@ typedef struct
   double r, g, b;
 } Rgb;
 
-static const Rgb ink = { 0.13, 0.13, 0.14 };
-static const Rgb grey = { 0.37, 0.39, 0.41 };
+/* The shared palette (reply-palette.h) in cairo's terms. */
+static Rgb
+palette_rgb (PochtaRgb colour)
+{
+  return (Rgb) { colour.r / 255.0, colour.g / 255.0, colour.b / 255.0 };
+}
+
 static const Rgb rule = { 0.73, 0.75, 0.77 };
 static const Rgb accent = { 0.21, 0.52, 0.89 };
-static const Rgb class_colours[] = {
-  [POCHTA_REPLY_POSITIVE] = { 0x18 / 255.0, 0x80 / 255.0, 0x38 / 255.0 },
-  [POCHTA_REPLY_INTERMEDIATE] = { 0x19 / 255.0, 0x67 / 255.0, 0xd2 / 255.0 },
-  [POCHTA_REPLY_TRANSIENT] = { 0xb0 / 255.0, 0x60 / 255.0, 0x00 / 255.0 },
-  [POCHTA_REPLY_PERMANENT] = { 0xc5 / 255.0, 0x22 / 255.0, 0x1f / 255.0 },
-};
 
 typedef struct
 {
@@ -83,18 +83,13 @@ row_clear (gpointer data)
 static Rgb
 line_colour (const PochtaTranscriptItem *item)
 {
-  if (item->direction == POCHTA_DIRECTION_SERVER && !item->in_data
-      && item->reply_class >= POCHTA_REPLY_POSITIVE && item->reply_class <= POCHTA_REPLY_PERMANENT)
-    return class_colours[item->reply_class];
-  if (item->direction == POCHTA_DIRECTION_CLIENT && item->verb != NULL)
-    return ink;
-  return grey;
+  return palette_rgb (pochta_palette_item (item));
 }
 
 static void
 add_state (PochtaSequenceView *self, const char *state)
 {
-  Row row = { TRUE, -1, 0, g_strdup (state), NULL, grey, self->height };
+  Row row = { TRUE, -1, 0, g_strdup (state), NULL, palette_rgb (pochta_palette_secondary), self->height };
   g_array_append_val (self->rows, row);
   self->height += STATE_ROW_HEIGHT;
 }
@@ -133,6 +128,12 @@ static void
 set_rgb (cairo_t *cr, const Rgb *colour)
 {
   cairo_set_source_rgb (cr, colour->r, colour->g, colour->b);
+}
+
+static void
+set_palette (cairo_t *cr, PochtaRgb colour)
+{
+  cairo_set_source_rgb (cr, colour.r / 255.0, colour.g / 255.0, colour.b / 255.0);
 }
 
 static void
@@ -180,9 +181,9 @@ draw_box (cairo_t *cr, double centre, const char *host, const char *address)
   set_rgb (cr, &rule);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
-  set_rgb (cr, &ink);
+  set_palette (cr, pochta_palette_ink);
   show_text (cr, "Sans Bold 9", host, left + 6, MARGIN + 5, BOX_WIDTH - 12, PANGO_ALIGN_CENTER);
-  set_rgb (cr, &grey);
+  set_palette (cr, pochta_palette_secondary);
   show_text (cr, "Monospace 8", address, left + 6, MARGIN + 24, BOX_WIDTH - 12,
              PANGO_ALIGN_CENTER);
 }
@@ -196,7 +197,7 @@ draw_arrow (cairo_t *cr, const Row *row, double client_x, double server_x)
   double sign = rightwards ? 1 : -1;
   double line_y = row->y + ROW_HEIGHT - 5;
 
-  set_rgb (cr, &grey);
+  set_palette (cr, pochta_palette_secondary);
   show_text (cr, "Monospace 8", row->number, MARGIN, row->y + 5, GUTTER - 8, PANGO_ALIGN_RIGHT);
 
   set_rgb (cr, &row->colour);
@@ -233,7 +234,7 @@ draw_state (cairo_t *cr, const Row *row, double server_x)
   set_rgb (cr, &rule);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
-  set_rgb (cr, &grey);
+  set_palette (cr, pochta_palette_secondary);
   cairo_move_to (cr, server_x - width / 2.0, top + 2);
   pango_cairo_show_layout (cr, layout);
   pango_font_description_free (description);
@@ -251,7 +252,7 @@ pochta_sequence_view_draw (GtkWidget *widget, cairo_t *cr)
   cairo_paint (cr);
   if (self->connection == 0)
     {
-      set_rgb (cr, &grey);
+      set_palette (cr, pochta_palette_secondary);
       show_text (cr, "Sans 10", _("Select a line or a connection to see its sequence diagram."),
                  MARGIN, MARGIN, width - 2 * MARGIN, PANGO_ALIGN_CENTER);
       return FALSE;
@@ -288,7 +289,7 @@ pochta_sequence_view_draw (GtkWidget *widget, cairo_t *cr)
     }
   if (self->closed)
     {
-      set_rgb (cr, &grey);
+      set_palette (cr, pochta_palette_secondary);
       show_text (cr, "Sans Italic 8.5", _("connection closed"), client_x, self->height + 4,
                  server_x - client_x, PANGO_ALIGN_CENTER);
     }

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "transcript-view.h"
+#include "reply-palette.h"
 
 enum
 {
@@ -41,15 +42,8 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* By reply class (DESIGN.md §2.5), as the diagram export colours them. */
-static const char *const class_colours[] = {
-  [POCHTA_REPLY_POSITIVE] = "#188038",
-  [POCHTA_REPLY_INTERMEDIATE] = "#1967d2",
-  [POCHTA_REPLY_TRANSIENT] = "#b06000",
-  [POCHTA_REPLY_PERMANENT] = "#c5221f",
-};
-#define COMMAND_COLOUR "#202124"
-#define DATA_COLOUR "#5f6368"
+/* MTA events and notes: lighter than any line (the lines' colours come
+ * from the shared palette, reply-palette.h). */
 #define EVENT_COLOUR "#80868b"
 
 char *
@@ -84,27 +78,25 @@ pochta_visible_text (const char *text, gsize length)
   return g_string_free (out, FALSE);
 }
 
-static const char *
-line_colour (const PochtaTranscriptItem *item)
+/* "#rrggbb" of the line's colour in the shared palette. */
+static void
+line_colour (const PochtaTranscriptItem *item, char out[8])
 {
-  if (item->direction == POCHTA_DIRECTION_SERVER && !item->in_data
-      && item->reply_class >= POCHTA_REPLY_POSITIVE && item->reply_class <= POCHTA_REPLY_PERMANENT)
-    return class_colours[item->reply_class];
-  if (item->direction == POCHTA_DIRECTION_CLIENT && item->verb != NULL)
-    return COMMAND_COLOUR;
-  return DATA_COLOUR;
+  pochta_palette_to_hex (pochta_palette_item (item), out);
 }
 
 static void
 append_heading (PochtaTranscriptView *self, const PochtaTranscriptConnection *connection)
 {
+  char ink[8];
+  pochta_palette_to_hex (pochta_palette_ink, ink);
   g_autofree char *text =
     g_strdup_printf (_("Connection %u: %s \xe2\x86\x92 %s:%u (%s)"), connection->id,
                      connection->client_host, connection->server_host, connection->server_port,
                      connection->protocol == POCHTA_PROTOCOL_SMTP ? "SMTP" : "POP3");
   gtk_list_store_insert_with_values (self->store, NULL, -1, COLUMN_INDEX, -1, COLUMN_CONNECTION,
                                      connection->id, COLUMN_NUMBER, "", COLUMN_TEXT, text,
-                                     COLUMN_COLOUR, COMMAND_COLOUR, COLUMN_STYLE,
+                                     COLUMN_COLOUR, ink, COLUMN_STYLE,
                                      PANGO_STYLE_NORMAL, COLUMN_WEIGHT, PANGO_WEIGHT_BOLD, -1);
 }
 
@@ -245,11 +237,14 @@ pochta_transcript_view_append (PochtaTranscriptView       *self,
   gboolean line = item->kind == POCHTA_ITEM_LINE;
   g_autofree char *number = line ? g_strdup_printf ("%u", item->line_number) : g_strdup ("");
   g_autofree char *text = item_text (item);
+  char colour[8] = EVENT_COLOUR;
+  if (line)
+    line_colour (item, colour);
   GtkTreeIter iter;
   gtk_list_store_insert_with_values (self->store, &iter, -1, COLUMN_INDEX, (int) item->index,
                                      COLUMN_CONNECTION, item->connection, COLUMN_NUMBER, number,
                                      COLUMN_TEXT, text, COLUMN_COLOUR,
-                                     line ? line_colour (item) : EVENT_COLOUR, COLUMN_STYLE,
+                                     colour, COLUMN_STYLE,
                                      line ? PANGO_STYLE_NORMAL : PANGO_STYLE_ITALIC,
                                      COLUMN_WEIGHT, PANGO_WEIGHT_NORMAL, -1);
   if (follow)

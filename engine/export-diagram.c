@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "reply-palette.h"
 #include "transcript-export-private.h"
 
 /* Layout, in points. */
@@ -35,22 +36,12 @@
 #define SANS "DejaVu Sans"
 #define MONO "DejaVu Sans Mono"
 
-typedef struct
-{
-  double r, g, b;
-} Colour;
+/* Lines take their colours from the shared palette (reply-palette.h);
+ * these two only frame the drawing. */
+typedef PochtaRgb Colour;
 
-static const Colour ink = { 0x20 / 255.0, 0x21 / 255.0, 0x24 / 255.0 };
-static const Colour grey = { 0x5f / 255.0, 0x63 / 255.0, 0x68 / 255.0 };
-static const Colour rule = { 0xba / 255.0, 0xbe / 255.0, 0xc3 / 255.0 };
-static const Colour box_fill = { 0xf1 / 255.0, 0xf3 / 255.0, 0xf4 / 255.0 };
-/* By reply class (DESIGN.md §2.5), dark enough to read on white. */
-static const Colour class_colours[] = {
-  [POCHTA_REPLY_POSITIVE] = { 0x18 / 255.0, 0x80 / 255.0, 0x38 / 255.0 },
-  [POCHTA_REPLY_INTERMEDIATE] = { 0x19 / 255.0, 0x67 / 255.0, 0xd2 / 255.0 },
-  [POCHTA_REPLY_TRANSIENT] = { 0xb0 / 255.0, 0x60 / 255.0, 0x00 / 255.0 },
-  [POCHTA_REPLY_PERMANENT] = { 0xc5 / 255.0, 0x22 / 255.0, 0x1f / 255.0 },
-};
+static const Colour rule = { 0xba, 0xbe, 0xc3 };
+static const Colour box_fill = { 0xf1, 0xf3, 0xf4 };
 
 typedef enum
 {
@@ -135,7 +126,7 @@ text_width (cairo_t *cr, const char *text)
 static void
 set_colour (cairo_t *cr, const Colour *colour)
 {
-  cairo_set_source_rgb (cr, colour->r, colour->g, colour->b);
+  cairo_set_source_rgb (cr, colour->r / 255.0, colour->g / 255.0, colour->b / 255.0);
 }
 
 /* The longest prefix of text that fits max_width with an ellipsis after
@@ -180,18 +171,13 @@ format_gutter (const Diagram *diagram, const PochtaTranscriptItem *item)
 static Colour
 line_colour (const PochtaTranscriptItem *item)
 {
-  if (item->direction == POCHTA_DIRECTION_SERVER && !item->in_data
-      && item->reply_class >= POCHTA_REPLY_POSITIVE && item->reply_class <= POCHTA_REPLY_PERMANENT)
-    return class_colours[item->reply_class];
-  if (item->direction == POCHTA_DIRECTION_CLIENT && item->verb != NULL)
-    return ink;
-  return grey;
+  return pochta_palette_item (item);
 }
 
 static void
 add_state_row (Diagram *diagram, const char *state)
 {
-  Row row = { ROW_STATE, 0, g_strdup (state), NULL, grey, FALSE };
+  Row row = { ROW_STATE, 0, g_strdup (state), NULL, pochta_palette_secondary, FALSE };
   g_array_append_val (diagram->rows, row);
 }
 
@@ -459,10 +445,10 @@ draw_host_box (cairo_t *cr, double x, double y, const char *host, const char *ad
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
 
-  set_colour (cr, &ink);
+  set_colour (cr, &pochta_palette_ink);
   set_font (cr, SANS, TRUE, FALSE, HOST_SIZE);
   draw_centered (cr, x, y + 17, host);
-  set_colour (cr, &grey);
+  set_colour (cr, &pochta_palette_secondary);
   set_font (cr, MONO, FALSE, FALSE, ADDRESS_SIZE);
   draw_centered (cr, x, y + 31, address);
 }
@@ -470,11 +456,11 @@ draw_host_box (cairo_t *cr, double x, double y, const char *host, const char *ad
 static void
 draw_heading (const Diagram *diagram, cairo_t *cr)
 {
-  set_colour (cr, &ink);
+  set_colour (cr, &pochta_palette_ink);
   set_font (cr, SANS, TRUE, FALSE, TITLE_SIZE);
   cairo_move_to (cr, MARGIN, MARGIN + TITLE_SIZE);
   cairo_show_text (cr, diagram->title);
-  set_colour (cr, &grey);
+  set_colour (cr, &pochta_palette_secondary);
   set_font (cr, SANS, FALSE, FALSE, SUBTITLE_SIZE);
   cairo_move_to (cr, MARGIN, MARGIN + TITLE_SIZE + SUBTITLE_SIZE + 6);
   cairo_show_text (cr, diagram->subtitle);
@@ -518,7 +504,7 @@ draw_arrow (const Diagram *diagram, cairo_t *cr, const Row *row, double y)
   double line_y = y + 17;
   double sign = rightwards ? 1 : -1;
 
-  set_colour (cr, &grey);
+  set_colour (cr, &pochta_palette_secondary);
   set_font (cr, MONO, FALSE, FALSE, GUTTER_SIZE);
   cairo_move_to (cr, MARGIN, y + 13);
   cairo_show_text (cr, row->gutter);
@@ -559,7 +545,7 @@ draw_state (const Diagram *diagram, cairo_t *cr, const Row *row, double y)
   set_colour (cr, &rule);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
-  set_colour (cr, &grey);
+  set_colour (cr, &pochta_palette_secondary);
   draw_centered (cr, diagram->server_x, top + STATE_BOX_HEIGHT / 2 + STATE_SIZE * 0.36,
                  row->label);
 }
@@ -570,7 +556,7 @@ draw_close (const Diagram *diagram, cairo_t *cr, double y)
   g_autofree char *time = format_time (diagram, diagram->connection->close_time);
   g_autofree char *gutter = g_strdup_printf ("     %s", time);
 
-  set_colour (cr, &grey);
+  set_colour (cr, &pochta_palette_secondary);
   set_font (cr, MONO, FALSE, FALSE, GUTTER_SIZE);
   cairo_move_to (cr, MARGIN, y + 13);
   cairo_show_text (cr, gutter);
