@@ -19,6 +19,10 @@
  * 110. */
 #define DEFAULT_SMTP_PORT 2525
 #define DEFAULT_POP3_PORT 2110
+/* A server runs for days: past this many lines the transcript keeps only
+ * MTA events, so memory stays bounded (about 10 KB a message with its
+ * content lines recorded). */
+#define DEFAULT_TRANSCRIPT_LIMIT 500000
 
 typedef struct
 {
@@ -33,6 +37,7 @@ typedef struct
   int max_sessions;
   int idle_timeout;
   int greet_delay;
+  int transcript_limit;
 } ServeOptions;
 
 static void
@@ -82,6 +87,9 @@ parse_options (int *argc, char ***argv, ServeOptions *options, int *out_status)
       N_("SECONDS") },
     { "greet-delay", 0, 0, G_OPTION_ARG_INT, &options->greet_delay,
       N_("Wait this long before the greeting: the early-talker lesson (default 0)"), N_("MS") },
+    { "transcript-limit", 0, 0, G_OPTION_ARG_INT, &options->transcript_limit,
+      N_("Record at most N lines in the transcript, then only MTA events (default 500000)"),
+      N_("N") },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -89,6 +97,7 @@ parse_options (int *argc, char ***argv, ServeOptions *options, int *out_status)
 
   options->smtp_port = DEFAULT_SMTP_PORT;
   options->pop3_port = DEFAULT_POP3_PORT;
+  options->transcript_limit = DEFAULT_TRANSCRIPT_LIMIT;
   g_option_context_set_summary (
     context, _("Puts simulated hosts on real TCP ports, so that real mail clients (telnet,\n"
                "curl, Python's smtplib, Thunderbird) can talk to them.  Prints one line per\n"
@@ -107,6 +116,8 @@ parse_options (int *argc, char ***argv, ServeOptions *options, int *out_status)
   else if (options->max_sessions < 0 || options->idle_timeout < 0 || options->greet_delay < 0)
     *out_status
       = cli_usage_error ("serve", _("--max-sessions, --idle-timeout and --greet-delay are not negative"));
+  else if (options->transcript_limit < 1)
+    *out_status = cli_usage_error ("serve", _("--transcript-limit is a positive number of lines"));
   else
     return TRUE;
   return FALSE;
@@ -221,6 +232,32 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+typedef struct
+{
+  guint lines;
+  guint limit;
+} TranscriptLimit;
+
+/* Stops recording lines once the limit is reached, says so in the
+ * transcript and on stderr: a long-running server must not grow without
+ * bound (DESIGN.md §5). */
+static void
+on_item_added (PochtaSimulation *simulation, const PochtaTranscriptItem *item, gpointer user_data)
+{
+  TranscriptLimit *limit = user_data;
+
+  if (item->kind != POCHTA_ITEM_LINE || ++limit->lines != limit->limit)
+    return;
+  pochta_simulation_set_record_lines (simulation, FALSE);
+  g_autofree char *note = g_strdup_printf ("transcript limit of %u lines reached: later lines "
+                                           "are not recorded, MTA events still are",
+                                           limit->limit);
+  pochta_transcript_add_note (pochta_simulation_get_transcript (simulation), item->time, note);
+  g_printerr (_("pochta-cli serve: the transcript holds %u lines, its limit; later lines are "
+                "not recorded (--transcript-limit)\n"),
+              limit->limit);
+}
+
 static gboolean
 write_transcript (PochtaSimulation *simulation, const char *path, GError **error)
 {
@@ -254,6 +291,8 @@ cli_serve (int argc, char **argv)
     return fail (error->message);
   if (options.maildir != NULL && !pochta_simulation_set_maildir (simulation, options.maildir, &error))
     return fail (error->message);
+  TranscriptLimit limit = { 0, (guint) options.transcript_limit };
+  g_signal_connect (simulation, "item-added", G_CALLBACK (on_item_added), &limit);
 
   PochtaBridgeConfig config = {
     .max_sessions = (guint) options.max_sessions,

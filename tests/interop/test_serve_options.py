@@ -52,7 +52,8 @@ class ListeningTest(unittest.TestCase):
         for args, message in ((["--host", COMP3, "--all"], "exclude each other"),
                               (["--smtp-port", "70000"], "0 to 65535"),
                               (["--listen", "localhost"], "numeric"),
-                              (["--host", "nowhere.example"], "no host nowhere.example")):
+                              (["--host", "nowhere.example"], "no host nowhere.example"),
+                              (["--transcript-limit", "0"], "positive number of lines")):
             done = subprocess.run([CLI, "serve", *args], capture_output=True, text=True,
                                   timeout=10, env={"LANGUAGE": "C", "LC_ALL": "C.UTF-8"})
             self.assertNotEqual(done.returncode, 0, args)
@@ -204,6 +205,33 @@ class SignalTest(unittest.TestCase):
 
     def test_sigint(self):
         self.check_signal(signal.SIGINT)
+
+
+class TranscriptLimitTest(unittest.TestCase):
+    def test_lines_stop_at_the_limit(self):
+        # A server that runs for days keeps a bounded transcript: after the
+        # limit only MTA events, with a note saying so.
+        server = Server("--transcript-limit", "6")
+        self.addCleanup(server.close)
+        sock, f = connect(server.port("smtp"))
+        self.assertTrue(f.readline().startswith(b"220 "))
+        for command in (b"HELO limit.example.org", b"NOOP", b"NOOP", b"NOOP", b"QUIT"):
+            sock.sendall(command + b"\r\n")
+            self.assertTrue(f.readline()[:1] in (b"2",))
+        sock.close()
+        status, err = server.stop()
+        self.assertEqual(status, 0, err)
+        self.assertIn("the transcript holds 6 lines, its limit", err)
+        with open(server.transcript) as t:
+            items = json.load(t)["items"]
+        lines = [i["text"] for i in items if i["kind"] == "line"]
+        self.assertEqual(lines, ["220 comp3.otd2.constr.org Simple Mail Transfer Service Ready",
+                                 "HELO limit.example.org",
+                                 "250 comp3.otd2.constr.org says hello",
+                                 "NOOP", "250 OK", "NOOP"])
+        notes = [i["text"] for i in items if i["kind"] == "note"]
+        self.assertEqual(notes, ["transcript limit of 6 lines reached: later lines are not "
+                                 "recorded, MTA events still are"])
 
 
 class GreetDelayTest(unittest.TestCase):
