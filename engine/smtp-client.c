@@ -33,105 +33,17 @@
 
 #include <string.h>
 
-#include "event-queue-private.h"
-#include "line-reader.h"
-#include "smtp-client.h"
-#include "smtp-reply.h"
+#include "smtp-client-private.h"
 
 /* RFC 5321 §4.5.3.1.5: reply lines are at most 512 octets with CRLF.  Real
  * servers overshoot in their texts, so the client is liberal up to four
  * times that and treats anything longer as a broken reply. */
 #define REPLY_LINE_MAX 2048
-/* RFC 5321 §4.5.3.1.4: a command line is at most 512 octets with CRLF; RFC
- * 4954 §4 says an initial response that would break it must be left off
- * the AUTH line. */
-#define COMMAND_LINE_MAX 512
 #define DEFAULT_MAX_REPLY_LINES 100
 
 /* RFC 5321 §3.8: a connection that drops counts as a 451. */
 #define CODE_CONNECTION_LOST 451
 
-typedef struct
-{
-  PochtaSmtpClientRecipient pub;
-  gboolean rcpt_accepted;   /* 2yz to RCPT; the final reply decides */
-  gboolean decided;         /* outcome is final and was reported */
-} Recipient;
-
-typedef struct
-{
-  guint code;   /* 0 while unanswered */
-  char *text;
-} VerifyResult;
-
-/* One command waiting for its reply.  The kind is the state the session
- * is in while that reply is the next one due. */
-typedef struct
-{
-  PochtaSmtpClientState kind;
-  guint index;      /* VRFY and RCPT: which one */
-  guint64 sent_at;  /* output offset just past the command */
-} Expected;
-
-/* Where the envelope stands: the next command of MAIL, VRFY..., RCPT...,
- * DATA to send. */
-typedef enum
-{
-  STEP_MAIL,
-  STEP_VRFY,
-  STEP_RCPT,
-  STEP_DATA,
-  STEP_SENT,
-} EnvelopeStep;
-
-struct _PochtaSmtpClient
-{
-  /* What to do, copied from the config. */
-  char *hostname;
-  char *server_hostname;
-  PochtaGenerator *generator;   /* borrowed */
-  char *reverse_path;
-  GPtrArray *recipients;        /* of Recipient* */
-  GArray *verify;               /* of VerifyResult, one per config->verify */
-  GStrv verify_queries;
-  GBytes *content;              /* normalised: CRLF lines, ends in CRLF unless empty */
-  char *login;
-  char *password;
-  gboolean force_mechanism;
-  PochtaSaslMechanism mechanism;
-  gboolean force_helo;
-  gboolean no_pipelining;
-  PochtaDsnRet ret;
-  char *envid;
-  gboolean body_8bitmime;
-
-  /* The wire. */
-  PochtaLineReader *reader;
-  PochtaSmtpReplyParser *parser;
-  GByteArray *output;
-  gsize output_consumed;
-  guint64 output_total;          /* bytes ever queued */
-  guint64 output_total_consumed; /* bytes the caller put on the wire */
-  gsize input_left;             /* bytes of the current feed after the line in hand */
-  PochtaEventQueue *events;
-
-  /* The session. */
-  PochtaSmtpClientState state;
-  GQueue expected;              /* of Expected*, oldest first */
-  char *greeting_domain;        /* the 220's first word (RFC 5321 §4.2) */
-  GPtrArray *extensions;        /* of char*: EHLO lines after the first */
-  gboolean pipelining;
-  PochtaSaslClient *sasl;
-  PochtaSaslMechanism mechanism_in_use;
-  char *auth_cancel_reason;     /* set once "*" was sent */
-  EnvelopeStep step;
-  guint step_index;
-  gboolean mail_refused;
-  guint n_rcpt_accepted;
-  gboolean content_is_placeholder; /* only "." went out after 354 */
-  gboolean message_accepted;
-  char *error;
-};
 
 const char *
 pochta_smtp_client_state_to_string (PochtaSmtpClientState state)
@@ -371,16 +283,16 @@ mark_sent (PochtaSmtpClient *self)
   expected->sent_at = self->output_total;
 }
 
-static void
-send_command (PochtaSmtpClient *self, PochtaSmtpClientState kind, guint index, const char *line)
+void
+pochta_smtp_client_send_command (PochtaSmtpClient *self, PochtaSmtpClientState kind, guint index, const char *line)
 {
   expect_reply (self, kind, index);
   queue_line (self, line, strlen (line), FALSE);
   mark_sent (self);
 }
 
-static void
-set_error (PochtaSmtpClient *self, const char *reason)
+void
+pochta_smtp_client_set_error (PochtaSmtpClient *self, const char *reason)
 {
   /* The first reason is the one that explains the failure; later ones
    * (e.g. the connection closing after it) are consequences. */
@@ -419,8 +331,8 @@ decide (PochtaSmtpClient *self, Recipient *recipient, PochtaSmtpOutcome outcome,
   pochta_event_queue_push (self->events, &event);
 }
 
-static PochtaSmtpOutcome
-outcome_of_code (guint code)
+PochtaSmtpOutcome
+pochta_smtp_client_outcome_of_code (guint code)
 {
   switch (code / 100)
     {
@@ -432,8 +344,8 @@ outcome_of_code (guint code)
 
 /* Every recipient without a final outcome gets this one.  only_accepted
  * limits it to those the server took at RCPT (the end-of-data reply). */
-static void
-decide_open (PochtaSmtpClient *self, gboolean only_accepted, PochtaSmtpOutcome outcome,
+void
+pochta_smtp_client_decide_open (PochtaSmtpClient *self, gboolean only_accepted, PochtaSmtpOutcome outcome,
              guint code, const char *text)
 {
   for (guint i = 0; i < self->recipients->len; i++)
@@ -449,7 +361,7 @@ static void
 decide_open_by_reply (PochtaSmtpClient *self, gboolean only_accepted, const PochtaSmtpReply *reply)
 {
   g_autofree char *text = pochta_smtp_reply_dup_text (reply);
-  decide_open (self, only_accepted, outcome_of_code (reply->code), reply->code, text);
+  pochta_smtp_client_decide_open (self, only_accepted, pochta_smtp_client_outcome_of_code (reply->code), reply->code, text);
 }
 
 /* ---- ending ---- */
@@ -470,14 +382,14 @@ fail_session (PochtaSmtpClient *self, const char *reason)
 {
   g_assert (self->state != POCHTA_SMTP_CLIENT_STATE_DONE);
 
-  set_error (self, reason);
+  pochta_smtp_client_set_error (self, reason);
   pochta_event_queue_push_text (self->events, POCHTA_EVENT_ERROR, reason);
-  decide_open (self, FALSE, POCHTA_SMTP_OUTCOME_TEMPORARY, CODE_CONNECTION_LOST, reason);
+  pochta_smtp_client_decide_open (self, FALSE, POCHTA_SMTP_OUTCOME_TEMPORARY, CODE_CONNECTION_LOST, reason);
   finish (self, reason);
 }
 
-static void G_GNUC_PRINTF (2, 3)
-fail_sessionf (PochtaSmtpClient *self, const char *format, ...)
+void G_GNUC_PRINTF (2, 3)
+pochta_smtp_client_fail_sessionf (PochtaSmtpClient *self, const char *format, ...)
 {
   va_list args;
   va_start (args, format);
@@ -486,32 +398,32 @@ fail_sessionf (PochtaSmtpClient *self, const char *format, ...)
   fail_session (self, reason);
 }
 
-static void
-send_quit (PochtaSmtpClient *self)
+void
+pochta_smtp_client_send_quit (PochtaSmtpClient *self)
 {
-  send_command (self, POCHTA_SMTP_CLIENT_STATE_QUIT, 0, "QUIT");
+  pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_QUIT, 0, "QUIT");
 }
 
 /* The client stops the transaction on its own terms: the open recipients
  * get the outcome, the reason is recorded, and QUIT ends the session
  * politely (RFC 5321 §4.1.1.10). */
-static void
-give_up (PochtaSmtpClient *self, PochtaSmtpOutcome outcome, guint code, const char *text,
+void
+pochta_smtp_client_give_up (PochtaSmtpClient *self, PochtaSmtpOutcome outcome, guint code, const char *text,
          const char *reason)
 {
-  decide_open (self, FALSE, outcome, code, text);
-  set_error (self, reason);
-  send_quit (self);
+  pochta_smtp_client_decide_open (self, FALSE, outcome, code, text);
+  pochta_smtp_client_set_error (self, reason);
+  pochta_smtp_client_send_quit (self);
 }
 
-static void
-give_up_by_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply, const char *what)
+void
+pochta_smtp_client_give_up_by_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply, const char *what)
 {
   g_autofree char *described = describe_reply (reply);
   g_autofree char *reason = g_strdup_printf ("%s: %s", what, described);
   decide_open_by_reply (self, FALSE, reply);
-  set_error (self, reason);
-  send_quit (self);
+  pochta_smtp_client_set_error (self, reason);
+  pochta_smtp_client_send_quit (self);
 }
 
 /* ---- extensions ---- */
@@ -519,8 +431,8 @@ give_up_by_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply, const ch
 /* The parameters of an EHLO keyword ("" when it has none), or NULL when
  * the server did not offer it.  Keywords are case-insensitive (RFC 5321
  * §2.4). */
-static const char *
-find_extension (PochtaSmtpClient *self, const char *keyword)
+const char *
+pochta_smtp_client_find_extension (PochtaSmtpClient *self, const char *keyword)
 {
   gsize keyword_len = strlen (keyword);
 
@@ -542,7 +454,7 @@ find_extension (PochtaSmtpClient *self, const char *keyword)
 static gboolean
 server_size_limit (PochtaSmtpClient *self, guint64 *out_limit)
 {
-  const char *parameter = find_extension (self, "SIZE");
+  const char *parameter = pochta_smtp_client_find_extension (self, "SIZE");
   guint64 limit;
 
   if (parameter == NULL || *parameter == '\0')
@@ -555,114 +467,20 @@ server_size_limit (PochtaSmtpClient *self, guint64 *out_limit)
 
 /* ---- the transaction ---- */
 
-/* RFC 3461 §4 / RFC 4954 §8: xtext escapes '+', '=' and everything outside
- * '!'..'~' as "+HH" with upper-case hex. */
-static void
-append_xtext (GString *out, const char *value)
-{
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-      if (c >= '!' && c <= '~' && c != '+' && c != '=')
-        g_string_append_c (out, (char) c);
-      else
-        g_string_append_printf (out, "+%02X", c);
-    }
-}
-
-static char *
-build_mail_line (PochtaSmtpClient *self)
-{
-  GString *line = g_string_new (NULL);
-  gboolean dsn = find_extension (self, "DSN") != NULL;
-
-  g_string_append_printf (line, "MAIL FROM:<%s>", self->reverse_path);
-  /* RFC 1870 §5: the size in octets with CRLF counted, without stuffing. */
-  if (find_extension (self, "SIZE") != NULL)
-    g_string_append_printf (line, " SIZE=%" G_GSIZE_FORMAT, g_bytes_get_size (self->content));
-  if (self->body_8bitmime && find_extension (self, "8BITMIME") != NULL)
-    g_string_append (line, " BODY=8BITMIME");
-  if (dsn && self->ret == POCHTA_DSN_RET_FULL)
-    g_string_append (line, " RET=FULL");
-  else if (dsn && self->ret == POCHTA_DSN_RET_HDRS)
-    g_string_append (line, " RET=HDRS");
-  if (dsn && self->envid != NULL)
-    {
-      g_string_append (line, " ENVID=");
-      append_xtext (line, self->envid);
-    }
-  return g_string_free (line, FALSE);
-}
-
-static void
-append_notify (GString *line, PochtaDsnNotify notify)
-{
-  static const struct { PochtaDsnNotify flag; const char *name; } names[] = {
-    { POCHTA_DSN_NOTIFY_SUCCESS, "SUCCESS" },
-    { POCHTA_DSN_NOTIFY_FAILURE, "FAILURE" },
-    { POCHTA_DSN_NOTIFY_DELAY, "DELAY" },
-  };
-
-  g_string_append (line, " NOTIFY=");
-  if (notify & POCHTA_DSN_NOTIFY_NEVER)
-    {
-      g_string_append (line, "NEVER");
-      return;
-    }
-  gboolean first = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      if (!(notify & names[i].flag))
-        continue;
-      if (!first)
-        g_string_append_c (line, ',');
-      g_string_append (line, names[i].name);
-      first = FALSE;
-    }
-}
-
-/* RFC 3461 §4.2: ORCPT=addr-type;xtext.  A bare address is an rfc822 one.
- * The addr-type is an atom, which xtext leaves as it is, so the whole
- * value goes through xtext and nothing in it can break the line. */
-static void
-append_orcpt (GString *line, const char *orcpt)
-{
-  g_string_append (line, " ORCPT=");
-  if (strchr (orcpt, ';') == NULL)
-    g_string_append (line, "rfc822;");
-  append_xtext (line, orcpt);
-}
-
-static char *
-build_rcpt_line (PochtaSmtpClient *self, const Recipient *recipient)
-{
-  GString *line = g_string_new (NULL);
-
-  g_string_append_printf (line, "RCPT TO:<%s>", recipient->pub.mailbox);
-  if (find_extension (self, "DSN") != NULL)
-    {
-      if (recipient->pub.notify != POCHTA_DSN_NOTIFY_DEFAULT)
-        append_notify (line, recipient->pub.notify);
-      if (recipient->pub.orcpt != NULL)
-        append_orcpt (line, recipient->pub.orcpt);
-    }
-  return g_string_free (line, FALSE);
-}
-
 static void
 send_rset_and_quit (PochtaSmtpClient *self)
 {
-  send_command (self, POCHTA_SMTP_CLIENT_STATE_RSET, 0, "RSET");
+  pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_RSET, 0, "RSET");
   /* RFC 2920 §3.1: RSET may stand anywhere in a group and QUIT ends one,
    * so with PIPELINING both go together. */
   if (self->pipelining)
-    send_quit (self);
+    pochta_smtp_client_send_quit (self);
 }
 
 static void
 every_recipient_refused (PochtaSmtpClient *self)
 {
-  set_error (self, "every recipient was refused");
+  pochta_smtp_client_set_error (self, "every recipient was refused");
   send_rset_and_quit (self);
 }
 
@@ -677,8 +495,8 @@ send_envelope_step (PochtaSmtpClient *self)
     {
     case STEP_MAIL:
       {
-        g_autofree char *line = build_mail_line (self);
-        send_command (self, POCHTA_SMTP_CLIENT_STATE_MAIL, 0, line);
+        g_autofree char *line = pochta_smtp_client_build_mail_line (self);
+        pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_MAIL, 0, line);
         self->step = n_verify > 0 ? STEP_VRFY : STEP_RCPT;
         self->step_index = 0;
         return FALSE;
@@ -687,7 +505,7 @@ send_envelope_step (PochtaSmtpClient *self)
       {
         g_autofree char *line = g_strdup_printf ("VRFY %s",
                                                  self->verify_queries[self->step_index]);
-        send_command (self, POCHTA_SMTP_CLIENT_STATE_VRFY, self->step_index, line);
+        pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_VRFY, self->step_index, line);
         if (++self->step_index == n_verify)
           {
             self->step = STEP_RCPT;
@@ -698,8 +516,8 @@ send_envelope_step (PochtaSmtpClient *self)
     case STEP_RCPT:
       {
         Recipient *recipient = g_ptr_array_index (self->recipients, self->step_index);
-        g_autofree char *line = build_rcpt_line (self, recipient);
-        send_command (self, POCHTA_SMTP_CLIENT_STATE_RCPT, self->step_index, line);
+        g_autofree char *line = pochta_smtp_client_build_rcpt_line (self, recipient);
+        pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_RCPT, self->step_index, line);
         if (++self->step_index == self->recipients->len)
           self->step = STEP_DATA;
         return FALSE;
@@ -711,7 +529,7 @@ send_envelope_step (PochtaSmtpClient *self)
       if (!self->pipelining && self->n_rcpt_accepted == 0)
         every_recipient_refused (self);
       else
-        send_command (self, POCHTA_SMTP_CLIENT_STATE_DATA, 0, "DATA");
+        pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_DATA, 0, "DATA");
       return TRUE;
     case STEP_SENT:
     default:
@@ -734,13 +552,13 @@ continue_envelope (PochtaSmtpClient *self)
   if (!g_queue_is_empty (&self->expected))
     return;
   if (self->mail_refused)
-    send_quit (self);
+    pochta_smtp_client_send_quit (self);
   else
     send_envelope_group (self);
 }
 
-static void
-start_transaction (PochtaSmtpClient *self)
+void
+pochta_smtp_client_start_transaction (PochtaSmtpClient *self)
 {
   guint64 limit;
   gsize size = g_bytes_get_size (self->content);
@@ -752,164 +570,11 @@ start_transaction (PochtaSmtpClient *self)
       g_autofree char *reason
         = g_strdup_printf ("message of %" G_GSIZE_FORMAT " octets exceeds the server's SIZE "
                            "limit of %" G_GUINT64_FORMAT " octets (RFC 1870)", size, limit);
-      give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 552, reason, reason);
+      pochta_smtp_client_give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 552, reason, reason);
       return;
     }
   self->step = STEP_MAIL;
   send_envelope_group (self);
-}
-
-/* ---- AUTH ---- */
-
-static gboolean
-choose_mechanism (PochtaSmtpClient *self, PochtaSaslMechanism *out_mechanism)
-{
-  const char *offered = find_extension (self, "AUTH");
-  g_auto (GStrv) names = g_strsplit (offered, " ", -1);
-  int best_strength = 0;
-
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      PochtaSaslMechanism mechanism;
-      if (!pochta_sasl_mechanism_from_string (names[i], &mechanism))
-        continue;
-      if (self->force_mechanism)
-        {
-          if (mechanism == self->mechanism)
-            {
-              *out_mechanism = mechanism;
-              return TRUE;
-            }
-          continue;
-        }
-      int strength = pochta_sasl_mechanism_strength (mechanism);
-      if (strength > best_strength)
-        {
-          best_strength = strength;
-          *out_mechanism = mechanism;
-        }
-    }
-  return best_strength > 0;
-}
-
-static PochtaSaslClient *
-new_sasl_client (PochtaSmtpClient *self, PochtaSaslMechanism mechanism)
-{
-  /* RFC 2831 §2.1.2: digest-uri is smtp/<the server's name>; without one
-   * configured, the name the server greeted with (RFC 5321 §4.2). */
-  const char *server = self->server_hostname;
-  if (server == NULL)
-    server = self->greeting_domain != NULL ? self->greeting_domain : "";
-  /* RFC 4954 §4: the SASL service name for SMTP is "smtp". */
-  return pochta_sasl_client_new (mechanism, "smtp", server, self->login, self->password,
-                                 self->generator);
-}
-
-static void
-start_auth (PochtaSmtpClient *self)
-{
-  PochtaSaslMechanism mechanism;
-
-  if (find_extension (self, "AUTH") == NULL)
-    {
-      give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 554,
-               "credentials were given but the server does not offer AUTH",
-               "credentials were given but the server does not offer AUTH (RFC 4954 §3)");
-      return;
-    }
-  if (!choose_mechanism (self, &mechanism))
-    {
-      g_autofree char *reason
-        = self->force_mechanism
-          ? g_strdup_printf ("the server does not offer AUTH %s (it offers: %s)",
-                             pochta_sasl_mechanism_to_string (self->mechanism),
-                             find_extension (self, "AUTH"))
-          : g_strdup_printf ("no AUTH mechanism in common (the server offers: %s)",
-                             find_extension (self, "AUTH"));
-      give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 554, reason, reason);
-      return;
-    }
-
-  const char *name = pochta_sasl_mechanism_to_string (mechanism);
-  g_autoptr (GBytes) initial = NULL;
-  self->mechanism_in_use = mechanism;
-  self->sasl = new_sasl_client (self, mechanism);
-  if (pochta_sasl_client_initial_response (self->sasl, &initial))
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (initial, &len);
-      /* RFC 4954 §4: "=" is an initial response that is present but empty. */
-      g_autofree char *encoded = len > 0 ? g_base64_encode (data, len) : g_strdup ("=");
-      g_autofree char *line = g_strdup_printf ("AUTH %s %s", name, encoded);
-      if (strlen (line) + 2 <= COMMAND_LINE_MAX)
-        {
-          send_command (self, POCHTA_SMTP_CLIENT_STATE_AUTH, 0, line);
-          return;
-        }
-      /* Too long for the command line: start again and answer the empty
-       * "334 " challenge instead (RFC 4954 §4). */
-      pochta_sasl_client_free (self->sasl);
-      self->sasl = new_sasl_client (self, mechanism);
-    }
-  g_autofree char *line = g_strdup_printf ("AUTH %s", name);
-  send_command (self, POCHTA_SMTP_CLIENT_STATE_AUTH, 0, line);
-}
-
-/* RFC 4954 §4: a line with a single "*" cancels the exchange; the server
- * answers 501 and the session ends after QUIT. */
-static void
-cancel_auth (PochtaSmtpClient *self, const char *reason)
-{
-  g_assert (self->auth_cancel_reason == NULL);
-  self->auth_cancel_reason = g_strdup (reason);
-  send_command (self, POCHTA_SMTP_CLIENT_STATE_AUTH, 0, "*");
-}
-
-static void
-answer_challenge (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
-{
-  const char *text = g_ptr_array_index (reply->lines, 0);
-  g_autoptr (GBytes) challenge = NULL;
-  g_autoptr (GBytes) response = NULL;
-
-  /* RFC 4954 §4: the challenge is the base64 text of a single 334 line. */
-  if (reply->lines->len == 1)
-    challenge = pochta_base64_decode_strict (text, strlen (text));
-  if (challenge == NULL)
-    {
-      cancel_auth (self, "the server's AUTH challenge is not valid base64 (RFC 4954 §4)");
-      return;
-    }
-
-  gsize len;
-  const guint8 *data = g_bytes_get_data (challenge, &len);
-  switch (pochta_sasl_client_step (self->sasl, data, len, &response))
-    {
-    case POCHTA_SASL_CONTINUE:
-    case POCHTA_SASL_SUCCESS:
-      {
-        /* SUCCESS is DIGEST-MD5's rspauth checked: the answer is the empty
-         * line RFC 4954 §4 asks for, since SMTP has no additional data
-         * with success. */
-        const guint8 *bytes = g_bytes_get_data (response, &len);
-        g_autofree char *encoded = len > 0 ? g_base64_encode (bytes, len) : g_strdup ("");
-        send_command (self, POCHTA_SMTP_CLIENT_STATE_AUTH, 0, encoded);
-      }
-      break;
-    case POCHTA_SASL_FAILURE:
-      cancel_auth (self, "the server failed to prove it knows the password "
-                         "(DIGEST-MD5 rspauth, RFC 2831 §2.1.3)");
-      break;
-    case POCHTA_SASL_MALFORMED:
-    default:
-      {
-        g_autofree char *reason
-          = g_strdup_printf ("the server's %s challenge is malformed",
-                             pochta_sasl_mechanism_to_string (self->mechanism_in_use));
-        cancel_auth (self, reason);
-      }
-      break;
-    }
 }
 
 /* ---- replies ---- */
@@ -920,7 +585,7 @@ on_greeting (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
   if (reply->code == 554)
     {
       /* RFC 5321 §3.1: a server that refuses service still waits for QUIT. */
-      give_up_by_reply (self, reply, "the server refused the connection");
+      pochta_smtp_client_give_up_by_reply (self, reply, "the server refused the connection");
       return;
     }
 
@@ -930,18 +595,18 @@ on_greeting (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 
   g_autofree char *line = g_strdup_printf ("%s %s", self->force_helo ? "HELO" : "EHLO",
                                            self->hostname);
-  send_command (self, self->force_helo ? POCHTA_SMTP_CLIENT_STATE_HELO
+  pochta_smtp_client_send_command (self, self->force_helo ? POCHTA_SMTP_CLIENT_STATE_HELO
                                        : POCHTA_SMTP_CLIENT_STATE_EHLO, 0, line);
 }
 
 static void
 after_hello (PochtaSmtpClient *self)
 {
-  self->pipelining = !self->no_pipelining && find_extension (self, "PIPELINING") != NULL;
+  self->pipelining = !self->no_pipelining && pochta_smtp_client_find_extension (self, "PIPELINING") != NULL;
   if (self->login != NULL)
-    start_auth (self);
+    pochta_smtp_client_start_auth (self);
   else
-    start_transaction (self);
+    pochta_smtp_client_start_transaction (self);
 }
 
 static void
@@ -952,12 +617,12 @@ on_ehlo (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
       /* RFC 5321 §3.2: a server that does not know EHLO says 500 or 502;
        * the client then falls back to HELO. */
       g_autofree char *line = g_strdup_printf ("HELO %s", self->hostname);
-      send_command (self, POCHTA_SMTP_CLIENT_STATE_HELO, 0, line);
+      pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_HELO, 0, line);
       return;
     }
   if (reply->code != 250)
     {
-      give_up_by_reply (self, reply, "the server refused EHLO");
+      pochta_smtp_client_give_up_by_reply (self, reply, "the server refused EHLO");
       return;
     }
   /* RFC 5321 §4.1.1.1: the first line greets, each further line is one
@@ -972,45 +637,12 @@ on_helo (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
   if (reply->code != 250)
     {
-      give_up_by_reply (self, reply, "the server refused HELO");
+      pochta_smtp_client_give_up_by_reply (self, reply, "the server refused HELO");
       return;
     }
   after_hello (self);
 }
 
-static void
-on_auth (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
-{
-  if (self->auth_cancel_reason != NULL)
-    {
-      if (reply->code / 100 != 4 && reply->code / 100 != 5)
-        {
-          fail_sessionf (self, "the server answered %u to a cancelled AUTH; it must refuse "
-                               "(RFC 4954 §4)", reply->code);
-          return;
-        }
-      g_autofree char *text = pochta_smtp_reply_dup_text (reply);
-      g_autofree char *reason = g_strdup_printf ("AUTH cancelled: %s", self->auth_cancel_reason);
-      decide_open (self, FALSE, outcome_of_code (reply->code), reply->code, text);
-      set_error (self, reason);
-      send_quit (self);
-      return;
-    }
-  switch (reply->code)
-    {
-    case 334:
-      answer_challenge (self, reply);
-      break;
-    case 235:
-      g_clear_pointer (&self->sasl, pochta_sasl_client_free);
-      pochta_event_queue_push_text (self->events, POCHTA_EVENT_AUTHENTICATED, self->login);
-      start_transaction (self);
-      break;
-    default:
-      give_up_by_reply (self, reply, "AUTH failed");
-      break;
-    }
-}
 
 static void
 on_mail (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
@@ -1021,7 +653,7 @@ on_mail (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
       g_autofree char *reason = g_strdup_printf ("MAIL FROM refused: %s", described);
       self->mail_refused = TRUE;
       decide_open_by_reply (self, FALSE, reply);
-      set_error (self, reason);
+      pochta_smtp_client_set_error (self, reason);
     }
   continue_envelope (self);
 }
@@ -1053,7 +685,7 @@ on_rcpt (PochtaSmtpClient *self, guint index, const PochtaSmtpReply *reply)
       else
         {
           g_autofree char *text = pochta_smtp_reply_dup_text (reply);
-          decide (self, recipient, outcome_of_code (reply->code), reply->code, text);
+          decide (self, recipient, pochta_smtp_client_outcome_of_code (reply->code), reply->code, text);
         }
     }
   continue_envelope (self);
@@ -1098,7 +730,7 @@ on_data (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
            * accepted: after 354 only the end-of-data mark gets back to
            * commands (RFC 5321 §4.1.1.4), so the message stays empty. */
           self->content_is_placeholder = TRUE;
-          set_error (self, "every recipient was refused");
+          pochta_smtp_client_set_error (self, "every recipient was refused");
           expect_reply (self, POCHTA_SMTP_CLIENT_STATE_CONTENT, 0);
           queue_line (self, ".", 1, TRUE);
           mark_sent (self);
@@ -1108,11 +740,11 @@ on_data (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
       return;
     }
   if (self->mail_refused)
-    send_quit (self);
+    pochta_smtp_client_send_quit (self);
   else if (self->n_rcpt_accepted == 0)
     every_recipient_refused (self);
   else
-    give_up_by_reply (self, reply, "DATA refused");
+    pochta_smtp_client_give_up_by_reply (self, reply, "DATA refused");
 }
 
 static void
@@ -1120,7 +752,7 @@ on_content (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
   if (self->content_is_placeholder)
     {
-      send_quit (self);
+      pochta_smtp_client_send_quit (self);
       return;
     }
   if (reply->code / 100 == 2)
@@ -1136,11 +768,11 @@ on_content (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
       event.length = strlen (event.text);
       event.bytes = g_bytes_ref (self->content);
       pochta_event_queue_push (self->events, &event);
-      send_quit (self);
+      pochta_smtp_client_send_quit (self);
       return;
     }
   /* RFC 5321 §4.2.5: after a failure here the client keeps the message. */
-  give_up_by_reply (self, reply, "the message was refused after the data");
+  pochta_smtp_client_give_up_by_reply (self, reply, "the message was refused after the data");
 }
 
 static void
@@ -1149,7 +781,7 @@ on_rset (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
   /* RFC 5321 §4.1.1.5: RSET always gets 250; whatever it got, the session
    * only has QUIT left to say. */
   if (g_queue_is_empty (&self->expected))
-    send_quit (self);
+    pochta_smtp_client_send_quit (self);
 }
 
 static void
@@ -1174,7 +806,7 @@ on_service_closing (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
                                              described);
   decide_open_by_reply (self, FALSE, reply);
   if (self->state != POCHTA_SMTP_CLIENT_STATE_QUIT)
-    set_error (self, reason);
+    pochta_smtp_client_set_error (self, reason);
   finish (self, reason);
 }
 
@@ -1247,7 +879,7 @@ handle_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
     }
   if (!reply_allowed (expected->kind, reply->code))
     {
-      fail_sessionf (self, "%u is not a reply the server may give to %s (RFC 5321 §4.3.2)",
+      pochta_smtp_client_fail_sessionf (self, "%u is not a reply the server may give to %s (RFC 5321 §4.3.2)",
                      reply->code, command_name (expected->kind));
       return;
     }
@@ -1257,7 +889,7 @@ handle_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
     case POCHTA_SMTP_CLIENT_STATE_GREETING: on_greeting (self, reply); break;
     case POCHTA_SMTP_CLIENT_STATE_EHLO: on_ehlo (self, reply); break;
     case POCHTA_SMTP_CLIENT_STATE_HELO: on_helo (self, reply); break;
-    case POCHTA_SMTP_CLIENT_STATE_AUTH: on_auth (self, reply); break;
+    case POCHTA_SMTP_CLIENT_STATE_AUTH: pochta_smtp_client_on_auth (self, reply); break;
     case POCHTA_SMTP_CLIENT_STATE_MAIL: on_mail (self, reply); break;
     case POCHTA_SMTP_CLIENT_STATE_VRFY: on_vrfy (self, expected->index, reply); break;
     case POCHTA_SMTP_CLIENT_STATE_RCPT: on_rcpt (self, expected->index, reply); break;
@@ -1308,7 +940,7 @@ handle_line (PochtaSmtpClient *self, PochtaLineStatus status)
       fail_session (self, "a reply line ended in a bare LF, not CRLF (RFC 5321 §2.3.8)");
       return;
     case POCHTA_LINE_TOO_LONG:
-      fail_sessionf (self, "a reply line is longer than %d octets (RFC 5321 §4.5.3.1.5 "
+      pochta_smtp_client_fail_sessionf (self, "a reply line is longer than %d octets (RFC 5321 §4.5.3.1.5 "
                            "allows 512)", REPLY_LINE_MAX);
       return;
     case POCHTA_LINE_CRLF:
@@ -1327,7 +959,7 @@ handle_line (PochtaSmtpClient *self, PochtaLineStatus status)
   if (!pochta_smtp_reply_parser_in_reply (self->parser)
       && due->sent_at > self->output_total_consumed)
     {
-      fail_sessionf (self, "the server replied before %s reached it: a reply no command "
+      pochta_smtp_client_fail_sessionf (self, "the server replied before %s reached it: a reply no command "
                            "asked for (RFC 5321 §4.2)", command_name (due->kind));
       return;
     }
@@ -1337,7 +969,7 @@ handle_line (PochtaSmtpClient *self, PochtaLineStatus status)
     case POCHTA_SMTP_REPLY_INCOMPLETE:
       break;
     case POCHTA_SMTP_REPLY_MALFORMED:
-      fail_sessionf (self, "malformed reply: %s", error);
+      pochta_smtp_client_fail_sessionf (self, "malformed reply: %s", error);
       break;
     case POCHTA_SMTP_REPLY_COMPLETE:
       handle_reply (self, reply);
@@ -1385,7 +1017,7 @@ pochta_smtp_client_feed_eof (PochtaSmtpClient *self)
     }
   gboolean mid_line = pochta_line_reader_get_pending (self->reader) > 0
                       || pochta_smtp_reply_parser_in_reply (self->parser);
-  fail_sessionf (self, "the server closed the connection %swhile the reply to %s was due "
+  pochta_smtp_client_fail_sessionf (self, "the server closed the connection %swhile the reply to %s was due "
                        "(RFC 5321 §3.8: counts as 451)",
                  mid_line ? "in the middle of a reply " : "",
                  command_name (self->state));
