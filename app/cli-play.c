@@ -151,7 +151,8 @@ wait_for_enter (Player *player)
     return;
   g_print ("%s", _("[Enter] "));
   fflush (stdout);
-  g_autofree char *line = read_answer (player);
+  /* Only the Enter matters; what was typed before it is dropped. */
+  g_free (read_answer (player));
 }
 
 static void

@@ -152,6 +152,7 @@ test_unescape (void)
 
   g_autoptr (GError) error = NULL;
   g_autofree char *message = pochta_keyfile_unescape ("x\\q", &error);
+  g_assert_null (message);
   g_assert_cmpstr (error->message, ==, "invalid escape '\\q' (known: \\s \\n \\t \\r \\\\)");
 }
 
