@@ -9,11 +9,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "keyfile-lines.h"
 #include "pochta-resources.h"
-#include "sasl.h"
-#include "scenario.h"
-#include "simulation.h"
+#include "scenario-private.h"
 
 /* The resource folder the shipped lessons are compiled into. */
 #define BUILTIN_PREFIX "/io/github/pochta/Pochta/lessons/"
@@ -45,19 +42,6 @@ struct _PochtaScenario
   GPtrArray *steps;         /* of PochtaScenarioStep* */
 };
 
-typedef struct
-{
-  PochtaKeyfileLines *lines;
-  const char *filename;
-  gboolean allow_paths;     /* Network= may name a file beside this one */
-  const char *const *languages;
-  PochtaScenario *scenario;
-  PochtaNetwork *network;   /* to check names against */
-  /* The newest connection the steps so far opened, and whether it speaks
-   * POP3: a Send= needs one, and an Expect= must suit its protocol. */
-  gboolean has_connection;
-  gboolean connection_is_pop3;
-} Loader;
 
 static const char *const repeatable_keys[] = { "Do", "Send", "Respond", "Check", "Connection", NULL };
 static const char *const header_keys[] = {
@@ -73,23 +57,6 @@ static const char *const quiz_keys[] = { "Quiz", "Choices", "Answer", "Accept", 
 static const char *const levels[] = { "beginner", "intermediate", "advanced", NULL };
 
 /* ---- model ---- */
-
-static void
-action_free (gpointer data)
-{
-  PochtaScenarioAction *a = data;
-  g_free (a->text);
-  g_free (a->mailbox);
-  g_strfreev (a->recipients);
-  g_free (a->subject);
-  g_free (a->body);
-  g_free (a->from_host);
-  g_free (a->to_host);
-  g_free (a->mechanism);
-  g_free (a->login);
-  g_free (a->target);
-  g_free (a);
-}
 
 static void
 expect_free (PochtaScenarioExpect *e)
@@ -172,8 +139,8 @@ scenario_new (const char *filename)
 
 /* ---- errors with lines ---- */
 
-static gboolean G_GNUC_PRINTF (5, 6)
-fail (Loader *loader, guint line, GError **error, PochtaScenarioError code, const char *format, ...)
+gboolean G_GNUC_PRINTF (5, 6)
+pochta_scenario_loader_fail (Loader *loader, guint line, GError **error, PochtaScenarioError code, const char *format, ...)
 {
   va_list args;
   va_start (args, format);
@@ -196,7 +163,7 @@ unescape (Loader *loader, const PochtaKeyfileEntry *entry, GError **error)
   g_autoptr (GError) local_error = NULL;
   char *value = pochta_keyfile_unescape (entry->value, &local_error);
   if (value == NULL)
-    fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_SYNTAX, "%s", local_error->message);
+    pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_SYNTAX, "%s", local_error->message);
   return value;
 }
 
@@ -207,7 +174,7 @@ unescape_list (Loader *loader, const PochtaKeyfileEntry *entry, GError **error)
   GStrv value = pochta_keyfile_unescape_list (entry->value, &local_error);
   if (value == NULL)
     {
-      fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_SYNTAX, "%s", local_error->message);
+      pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_SYNTAX, "%s", local_error->message);
       return NULL;
     }
   for (guint i = 0; value[i] != NULL; i++)
@@ -228,10 +195,10 @@ check_keys (Loader *loader, const PochtaKeyfileGroup *group, const char *const *
       const PochtaKeyfileEntry *entry = g_ptr_array_index (group->entries, i);
       g_autofree char *name = entry_name (entry);
       if (!g_strv_contains (known, entry->key) || (entry->locale != NULL && !g_strv_contains (translated, entry->key)))
-        return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN, "unknown key '%s' in [%s]", name,
+        return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN, "unknown key '%s' in [%s]", name,
                      group->name);
       if (!lesson && g_strv_contains (quiz_keys, entry->key))
-        return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
+        return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
                      "unknown key '%s' in [%s] of a scenario (quizzes belong in a [Lesson])", name, group->name);
     }
   return TRUE;
@@ -258,15 +225,15 @@ get_string (Loader *loader, const PochtaKeyfileGroup *group, const char *key, GE
 
 /* ---- values ---- */
 
-static gboolean
-parse_uint (const char *text, guint64 max, guint64 *out_value)
+gboolean
+pochta_scenario_parse_uint (const char *text, guint64 max, guint64 *out_value)
 {
   return g_ascii_string_to_unsigned (text, 10, 0, max, out_value, NULL);
 }
 
 /* "500ms", "5s", "30m", "2h", "1d", or a sum of them: "1h30m". */
-static gboolean
-parse_duration (const char *text, gint64 *out_usec)
+gboolean
+pochta_scenario_parse_duration (const char *text, gint64 *out_usec)
 {
   static const struct
   {
@@ -311,8 +278,8 @@ parse_duration (const char *text, gint64 *out_usec)
   return TRUE;
 }
 
-static gboolean
-looks_like_mailbox (const char *text)
+gboolean
+pochta_scenario_looks_like_mailbox (const char *text)
 {
   const char *at = strrchr (text, '@');
   return at != NULL && at != text && at[1] != '\0' && strpbrk (text, " <>,") == NULL;
@@ -370,10 +337,10 @@ load_network (Loader *loader, const PochtaKeyfileGroup *group, GError **error)
   if (loader->network != NULL)
     return TRUE;
   if (local_error != NULL)
-    return fail (loader, line, error, POCHTA_SCENARIO_ERROR_REFERENCE, "network '%s' does not load: %s",
+    return pochta_scenario_loader_fail (loader, line, error, POCHTA_SCENARIO_ERROR_REFERENCE, "network '%s' does not load: %s",
                  scenario->network_name, local_error->message);
   g_autofree char *known = g_strjoinv (", ", builtin);
-  return fail (loader, line, error, POCHTA_SCENARIO_ERROR_REFERENCE,
+  return pochta_scenario_loader_fail (loader, line, error, POCHTA_SCENARIO_ERROR_REFERENCE,
                "no network '%s' (built-in: %s%s)", scenario->network_name, known,
                loader->allow_paths ? "; or a .network file's path" : "");
 }
@@ -383,14 +350,14 @@ load_start (Loader *loader, const PochtaKeyfileGroup *group, const char *text, G
 {
   g_autoptr (GDateTime) start = g_date_time_new_from_iso8601 (text, NULL);
   if (start == NULL)
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Start"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Start"), error,
                  POCHTA_SCENARIO_ERROR_VALUE,
                  "Start '%s' should be ISO 8601 with a zone, e.g. 2002-05-14T10:15:00+04:00", text);
   gint64 offset = g_date_time_get_utc_offset (start) / G_TIME_SPAN_MINUTE;
   /* RFC 5322 §3.3: a zone is +hhmm with hh at most 23 (and the time a
    * pcap export can hold, seconds since 1970). */
   if (offset <= -24 * 60 || offset >= 24 * 60 || g_date_time_to_unix (start) < 0)
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Start"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Start"), error,
                  POCHTA_SCENARIO_ERROR_VALUE,
                  "Start '%s' must fall after 1970 in a zone from -23:59 to +23:59", text);
   loader->scenario->start_time = g_date_time_to_unix (start) * G_USEC_PER_SEC + g_date_time_get_microsecond (start);
@@ -421,14 +388,14 @@ load_header (Loader *loader, const PochtaKeyfileGroup *group, GError **error)
     }
 
   if (scenario->id == NULL || *scenario->id == '\0')
-    return fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_MISSING, "[%s] has no Id= line", group->name);
+    return pochta_scenario_loader_fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_MISSING, "[%s] has no Id= line", group->name);
   if (scenario->kind == POCHTA_SCENARIO_KIND_LESSON && (scenario->title == NULL || *scenario->title == '\0'))
-    return fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_MISSING, "[%s] has no Title= line", group->name);
+    return pochta_scenario_loader_fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_MISSING, "[%s] has no Title= line", group->name);
   if (scenario->network_name == NULL || *scenario->network_name == '\0')
-    return fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_MISSING, "[%s] has no Network= line",
+    return pochta_scenario_loader_fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_MISSING, "[%s] has no Network= line",
                  group->name);
   if (scenario->level != NULL && !g_strv_contains (levels, scenario->level))
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Level"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Level"), error,
                  POCHTA_SCENARIO_ERROR_VALUE, "unknown level '%s' (known: beginner, intermediate, advanced)",
                  scenario->level);
 
@@ -441,8 +408,8 @@ load_header (Loader *loader, const PochtaKeyfileGroup *group, GError **error)
       return FALSE;
     }
   guint64 seed_value;
-  if (seed != NULL && !parse_uint (seed, G_MAXUINT32, &seed_value))
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Seed"), error,
+  if (seed != NULL && !pochta_scenario_parse_uint (seed, G_MAXUINT32, &seed_value))
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Seed"), error,
                  POCHTA_SCENARIO_ERROR_VALUE, "Seed '%s' should be a number from 0 to 4294967295", seed);
   if (seed != NULL)
     scenario->seed = (guint32) seed_value;
@@ -456,323 +423,6 @@ load_header (Loader *loader, const PochtaKeyfileGroup *group, GError **error)
   if (references != NULL && (scenario->references = unescape_list (loader, references, error)) == NULL)
     return FALSE;
   return load_network (loader, group, error);
-}
-
-/* ---- actions ---- */
-
-static PochtaScenarioAction *
-action_new (PochtaActionKind kind, guint line, const char *text)
-{
-  PochtaScenarioAction *action = g_new0 (PochtaScenarioAction, 1);
-  action->kind = kind;
-  action->line = line;
-  action->text = g_strdup (text);
-  return action;
-}
-
-static gboolean
-require_host (Loader *loader, guint line, const char *host, GError **error)
-{
-  if (pochta_network_get_host (loader->network, host) != NULL)
-    return TRUE;
-  return fail (loader, line, error, POCHTA_SCENARIO_ERROR_REFERENCE, "no host %s on network %s", host,
-               pochta_network_get_id (loader->network));
-}
-
-static gboolean
-require_user (Loader *loader, guint line, const char *mailbox, GError **error)
-{
-  if (pochta_directory_find_mailbox (pochta_network_get_directory (loader->network), mailbox) != NULL)
-    return TRUE;
-  return fail (loader, line, error, POCHTA_SCENARIO_ERROR_REFERENCE, "no user %s on network %s", mailbox,
-               pochta_network_get_id (loader->network));
-}
-
-static gboolean
-has_link (PochtaNetwork *network, const char *id)
-{
-  GPtrArray *links = pochta_network_get_links (network);
-  for (guint i = 0; i < links->len; i++)
-    if (strcmp (((PochtaLink *) g_ptr_array_index (links, i))->id, id) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* "HOST -> HOST:PORT". */
-static gboolean
-parse_connect (Loader *loader, PochtaScenarioAction *action, const char *args, GError **error)
-{
-  g_auto (GStrv) ends = g_strsplit (args, "->", 2);
-  const char *usage = "a connection is written HOST -> HOST:PORT";
-  if (g_strv_length (ends) != 2)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "%s", usage);
-  g_strstrip (ends[0]);
-  g_strstrip (ends[1]);
-  const char *colon = strrchr (ends[1], ':');
-  guint64 port;
-  if (*ends[0] == '\0' || colon == NULL || colon == ends[1] || !parse_uint (colon + 1, 65535, &port) || port == 0)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "%s", usage);
-  action->from_host = g_strdup (ends[0]);
-  action->to_host = g_strndup (ends[1], (gsize) (colon - ends[1]));
-  action->port = (guint16) port;
-  if (!require_host (loader, action->line, action->from_host, error)
-      || !require_host (loader, action->line, action->to_host, error))
-    return FALSE;
-  loader->has_connection = TRUE;
-  loader->connection_is_pop3 = pochta_network_get_host (loader->network, action->to_host)->pop3_port == port;
-  return TRUE;
-}
-
-static gboolean
-parse_submit (Loader *loader, PochtaScenarioAction *action, GStrv argv, GError **error)
-{
-  if (g_strv_length (argv) != 5)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                 "submit takes FROM TO[,TO...] \"subject\" \"body\"");
-  action->mailbox = g_strdup (argv[1]);
-  if (!require_user (loader, action->line, action->mailbox, error))
-    return FALSE;
-  action->recipients = g_strsplit (argv[2], ",", -1);
-  for (guint i = 0; action->recipients[i] != NULL; i++)
-    if (!looks_like_mailbox (g_strstrip (action->recipients[i])))
-      return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "'%s' is not a mailbox",
-                   action->recipients[i]);
-  action->subject = g_strdup (argv[3]);
-  action->body = g_strdup (argv[4]);
-  return TRUE;
-}
-
-static gboolean
-parse_fetch (Loader *loader, PochtaScenarioAction *action, GStrv argv, GError **error)
-{
-  if (g_strv_length (argv) != 3 || (strcmp (argv[2], "keep") != 0 && strcmp (argv[2], "delete") != 0))
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "fetch takes USER keep|delete");
-  action->mailbox = g_strdup (argv[1]);
-  action->keep = strcmp (argv[2], "keep") == 0;
-  return require_user (loader, action->line, action->mailbox, error);
-}
-
-static gboolean
-check_fault_target (Loader *loader, PochtaScenarioAction *action, GError **error)
-{
-  switch (action->fault)
-    {
-    case POCHTA_FAULT_LINK_DOWN:
-    case POCHTA_FAULT_SLOW_LINK:
-      if (has_link (loader->network, action->target))
-        return TRUE;
-      return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_REFERENCE, "no link %s on network %s",
-                   action->target, pochta_network_get_id (loader->network));
-    case POCHTA_FAULT_MAILBOX_FULL:
-      return require_user (loader, action->line, action->target, error);
-    case POCHTA_FAULT_HOST_DOWN:
-    case POCHTA_FAULT_GREYLISTING:
-    case POCHTA_FAULT_SIZE_LIMIT:
-      return require_host (loader, action->line, action->target, error);
-    case POCHTA_N_FAULTS:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-parse_fault (Loader *loader, PochtaScenarioAction *action, GStrv argv, GError **error)
-{
-  guint argc = g_strv_length (argv);
-  if (argc < 4 || argc > 5 || (strcmp (argv[3], "on") != 0 && strcmp (argv[3], "off") != 0))
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "fault takes KIND TARGET on|off [PARAM]");
-  if (!pochta_fault_kind_from_string (argv[1], &action->fault))
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                 "unknown fault '%s' (known: host-down, link-down, mailbox-full, greylisting, slow-link, size-limit)",
-                 argv[1]);
-  action->target = g_strdup (argv[2]);
-  action->on = strcmp (argv[3], "on") == 0;
-  if (argc == 5 && !parse_uint (argv[4], G_MAXUINT32, &action->parameter))
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "fault parameter '%s' is not a number",
-                 argv[4]);
-  /* RFC 1870 §4: a SIZE limit of 0 would mean "no limit", not a fault. */
-  if (action->fault == POCHTA_FAULT_SIZE_LIMIT && action->on && action->parameter == 0)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                 "fault size-limit on needs the limit in octets, e.g. size-limit HOST on 1000");
-  return check_fault_target (loader, action, error);
-}
-
-static gboolean
-parse_relay_host (Loader *loader, PochtaScenarioAction *action, GStrv argv, GError **error)
-{
-  if (g_strv_length (argv) != 3)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "relay-host takes HOST RELAY|none");
-  action->from_host = g_strdup (argv[1]);
-  action->target = strcmp (argv[2], "none") != 0 ? g_strdup (argv[2]) : NULL;
-  return require_host (loader, action->line, action->from_host, error)
-         && (action->target == NULL || require_host (loader, action->line, action->target, error));
-}
-
-static gboolean
-parse_respond (Loader *loader, PochtaScenarioAction *action, const char *args, GError **error)
-{
-  g_auto (GStrv) words = g_strsplit_set (args, " \t", -1);
-  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
-  for (guint i = 0; words[i] != NULL; i++)
-    if (*words[i] != '\0')
-      g_ptr_array_add (parts, words[i]);
-
-  PochtaSaslMechanism mechanism;
-  if (parts->len != 2)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                 "Respond takes MECHANISM LOGIN, e.g. CRAM-MD5 Ivanov");
-  const char *name = g_ptr_array_index (parts, 0);
-  if (g_ascii_strcasecmp (name, "APOP") != 0 && !pochta_sasl_mechanism_from_string (name, &mechanism))
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                 "unknown mechanism '%s' (known: PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5, APOP)", name);
-  action->mechanism = g_ascii_strup (name, -1);
-  action->login = g_strdup (g_ptr_array_index (parts, 1));
-  if (pochta_directory_find_login (pochta_network_get_directory (loader->network), action->login) == NULL)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_REFERENCE, "no user %s on network %s",
-                 action->login, pochta_network_get_id (loader->network));
-  if (!loader->has_connection)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_MISSING,
-                 "Respond= needs a connection: open one with Connection= in this or an earlier step");
-  return TRUE;
-}
-
-static gboolean
-parse_send (Loader *loader, PochtaScenarioAction *action, GError **error)
-{
-  if (!loader->has_connection)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_MISSING,
-                 "Send= needs a connection: open one with Connection= in this or an earlier step");
-  /* RFC 5321 §2.3.8: CRLF alone ends a line; the runner adds it. */
-  if (strpbrk (action->text, "\r\n") != NULL)
-    return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                 "a Send= line cannot hold CR or LF: write one Send= per line");
-  return TRUE;
-}
-
-/* The words after the verb, split as a shell would. */
-static GStrv
-split_words (Loader *loader, guint line, const char *verb, const char *args, GError **error)
-{
-  g_autofree char *command = g_strconcat (verb, " ", args, NULL);
-  g_autoptr (GError) shell_error = NULL;
-  GStrv argv = NULL;
-  if (!g_shell_parse_argv (command, NULL, &argv, &shell_error))
-    fail (loader, line, error, POCHTA_SCENARIO_ERROR_VALUE, "%s: %s", verb, shell_error->message);
-  return argv;
-}
-
-static gboolean
-parse_simple (Loader *loader, PochtaScenarioAction *action, const char *verb, const char *args, GError **error)
-{
-  g_auto (GStrv) argv = split_words (loader, action->line, verb, args, error);
-  if (argv == NULL)
-    return FALSE;
-  switch (action->kind)
-    {
-    case POCHTA_ACTION_SUBMIT:
-      return parse_submit (loader, action, argv, error);
-    case POCHTA_ACTION_FETCH:
-      return parse_fetch (loader, action, argv, error);
-    case POCHTA_ACTION_FAULT:
-      return parse_fault (loader, action, argv, error);
-    case POCHTA_ACTION_RELAY_HOST:
-      return parse_relay_host (loader, action, argv, error);
-    case POCHTA_ACTION_WAIT:
-      if (g_strv_length (argv) != 2 || !parse_duration (argv[1], &action->duration))
-        return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE,
-                     "bad duration '%s' (e.g. 500ms, 5s, 30m, 2h, 1d, or a sum like 1h30m, up to 366d)",
-                     argv[1] != NULL ? args : "");
-      return TRUE;
-    case POCHTA_ACTION_RUN:
-    case POCHTA_ACTION_CLOSE:
-      if (argv[1] != NULL)
-        return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_VALUE, "%s takes no arguments", verb);
-      if (action->kind == POCHTA_ACTION_CLOSE && !loader->has_connection)
-        return fail (loader, action->line, error, POCHTA_SCENARIO_ERROR_MISSING,
-                     "close needs a connection opened in this or an earlier step");
-      return TRUE;
-    case POCHTA_ACTION_CONNECT:
-    case POCHTA_ACTION_SEND:
-    case POCHTA_ACTION_RESPOND:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static const struct
-{
-  const char *verb;
-  PochtaActionKind kind;
-} verbs[] = {
-  { "submit", POCHTA_ACTION_SUBMIT },
-  { "fetch", POCHTA_ACTION_FETCH },
-  { "connect", POCHTA_ACTION_CONNECT },
-  { "send", POCHTA_ACTION_SEND },
-  { "respond", POCHTA_ACTION_RESPOND },
-  { "close", POCHTA_ACTION_CLOSE },
-  { "fault", POCHTA_ACTION_FAULT },
-  { "relay-host", POCHTA_ACTION_RELAY_HOST },
-  { "wait", POCHTA_ACTION_WAIT },
-  { "run", POCHTA_ACTION_RUN },
-};
-
-/* One Do= (or Connection=, Send=, Respond=) value. */
-static PochtaScenarioAction *
-parse_action (Loader *loader, const char *key, const char *value, guint line, GError **error)
-{
-  g_autofree char *verb = NULL;
-  const char *args;
-
-  if (strcmp (key, "Do") == 0)
-    {
-      const char *p = value;
-      while (*p == ' ' || *p == '\t')
-        p++;
-      const char *end = p + strcspn (p, " \t");
-      verb = g_strndup (p, (gsize) (end - p));
-      args = end + strspn (end, " \t");
-    }
-  else
-    {
-      /* Connection=, Send= and Respond= are Do= lines with their verb in
-       * the key. */
-      verb = g_strdup (strcmp (key, "Connection") == 0 ? "connect" : strcmp (key, "Send") == 0 ? "send" : "respond");
-      args = value;
-    }
-
-  gsize i;
-  for (i = 0; i < G_N_ELEMENTS (verbs); i++)
-    if (strcmp (verb, verbs[i].verb) == 0)
-      break;
-  if (i == G_N_ELEMENTS (verbs))
-    {
-      fail (loader, line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
-            "unknown action '%s' (known: submit, fetch, connect, send, respond, close, fault, relay-host, wait, "
-            "run)", verb);
-      return NULL;
-    }
-
-  /* A Send= line goes on the wire exactly as written. */
-  PochtaScenarioAction *action = action_new (verbs[i].kind, line, verbs[i].kind == POCHTA_ACTION_SEND ? args : value);
-  gboolean ok;
-  switch (action->kind)
-    {
-    case POCHTA_ACTION_CONNECT:
-      ok = parse_connect (loader, action, args, error);
-      break;
-    case POCHTA_ACTION_SEND:
-      ok = parse_send (loader, action, error);
-      break;
-    case POCHTA_ACTION_RESPOND:
-      ok = parse_respond (loader, action, args, error);
-      break;
-    default:
-      ok = parse_simple (loader, action, verb, args, error);
-      break;
-    }
-  if (!ok)
-    g_clear_pointer (&action, action_free);
-  return action;
 }
 
 /* ---- expectations ---- */
@@ -816,7 +466,7 @@ parse_expect (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry
   expect->text = g_strdup (text);
   ReplyKind reply = step_reply_kind (loader, step);
   if (reply == REPLY_NONE)
-    return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
+    return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
                  "Expect=%s can never match: [%s] has no action that brings a reply", text, step->name);
 
   if (text[0] == '/')
@@ -825,7 +475,7 @@ parse_expect (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry
       expect->kind = POCHTA_EXPECT_REGEX;
       expect->regex = compile_slashed (text, 0, &message);
       if (expect->regex == NULL)
-        return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
+        return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
                      "Expect=%s can never match: %s", text, message);
       return TRUE;
     }
@@ -833,22 +483,22 @@ parse_expect (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry
     {
       expect->kind = text[0] == '+' ? POCHTA_EXPECT_POP3_OK : POCHTA_EXPECT_POP3_ERR;
       if (reply == REPLY_SMTP)
-        return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
+        return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
                      "Expect=%s can never match: the step's connection speaks SMTP, which answers with codes", text);
       return TRUE;
     }
 
   guint64 code;
   expect->kind = POCHTA_EXPECT_CODE;
-  if (strlen (text) != 3 || !parse_uint (text, 999, &code))
-    return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_VALUE,
+  if (strlen (text) != 3 || !pochta_scenario_parse_uint (text, 999, &code))
+    return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_VALUE,
                  "Expect '%s' should be a reply code, +OK, -ERR or a /regular expression/", text);
   /* RFC 5321 §4.2: the first digit of a reply is 2 to 5. */
   if (code < 200 || code > 599)
-    return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
+    return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
                  "Expect=%s can never match: reply codes run from 200 to 599 (RFC 5321 §4.2)", text);
   if (reply == REPLY_POP3)
-    return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
+    return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES,
                  "Expect=%s can never match: the step's connection speaks POP3, which answers +OK or -ERR", text);
   expect->code = (guint) code;
   return TRUE;
@@ -873,13 +523,13 @@ parse_count_check (Loader *loader, PochtaScenarioCheck *check, const char *args,
 {
   g_auto (GStrv) words = g_strsplit (args, " ", -1);
   guint64 count;
-  if (g_strv_length (words) != 2 || !parse_uint (words[1], G_MAXUINT32, &count))
-    return fail (loader, check->line, error, POCHTA_SCENARIO_ERROR_VALUE, "Check=%s takes %s COUNT",
+  if (g_strv_length (words) != 2 || !pochta_scenario_parse_uint (words[1], G_MAXUINT32, &count))
+    return pochta_scenario_loader_fail (loader, check->line, error, POCHTA_SCENARIO_ERROR_VALUE, "Check=%s takes %s COUNT",
                  check->text, check->kind == POCHTA_CHECK_QUEUE ? "HOST" : "MAILBOX");
   check->subject = g_strdup (words[0]);
   check->count = (guint) count;
-  return check->kind == POCHTA_CHECK_QUEUE ? require_host (loader, check->line, check->subject, error)
-                                           : require_user (loader, check->line, check->subject, error);
+  return check->kind == POCHTA_CHECK_QUEUE ? pochta_scenario_loader_require_host (loader, check->line, check->subject, error)
+                                           : pochta_scenario_loader_require_user (loader, check->line, check->subject, error);
 }
 
 static gboolean
@@ -899,7 +549,7 @@ parse_check (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry 
     if (strlen (check_names[i].name) == name_len && strncmp (text, check_names[i].name, name_len) == 0)
       break;
   if (i == G_N_ELEMENTS (check_names))
-    return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
+    return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
                  "unknown check '%.*s' (known: mailbox, fetched, queue, event, no-event, line, no-line)",
                  (int) name_len, text);
   check->kind = check_names[i].kind;
@@ -909,7 +559,7 @@ parse_check (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileEntry 
   g_autofree char *message = NULL;
   check->regex = compile_slashed (args, 0, &message);
   if (check->regex == NULL)
-    return fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES, "Check=%s can never match: %s",
+    return pochta_scenario_loader_fail (loader, entry->line, error, POCHTA_SCENARIO_ERROR_NEVER_MATCHES, "Check=%s can never match: %s",
                  text, message);
   return TRUE;
 }
@@ -927,12 +577,12 @@ load_choices (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileGroup
       || (step->choices = unescape_list (loader, shown, error)) == NULL)
     return FALSE;
   if (g_strv_length (step->choices_original) < 2)
-    return fail (loader, original->line, error, POCHTA_SCENARIO_ERROR_VALUE,
+    return pochta_scenario_loader_fail (loader, original->line, error, POCHTA_SCENARIO_ERROR_VALUE,
                  "Choices= needs two or more choices, separated by ';'");
   if (g_strv_length (step->choices) != g_strv_length (step->choices_original))
     {
       g_autofree char *name = entry_name (shown);
-      return fail (loader, shown->line, error, POCHTA_SCENARIO_ERROR_VALUE,
+      return pochta_scenario_loader_fail (loader, shown->line, error, POCHTA_SCENARIO_ERROR_VALUE,
                    "%s= has %u choices where Choices= has %u", name, g_strv_length (step->choices),
                    g_strv_length (step->choices_original));
     }
@@ -964,21 +614,21 @@ load_quiz (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileGroup *g
       const char *orphan = step->choices != NULL ? "Choices" : step->answer_text != NULL ? "Answer"
                            : accept != NULL ? "Accept" : NULL;
       if (orphan != NULL)
-        return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, orphan), error,
+        return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, orphan), error,
                      POCHTA_SCENARIO_ERROR_MISSING, "%s= needs a Quiz= in [%s]", orphan, group->name);
       return TRUE;
     }
   if (step->answer_text == NULL && accept == NULL)
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Quiz"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Quiz"), error,
                  POCHTA_SCENARIO_ERROR_MISSING, "Quiz= needs an Answer= or an Accept= in [%s]", group->name);
   if (step->choices != NULL && step->answer_text == NULL)
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Choices"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Choices"), error,
                  POCHTA_SCENARIO_ERROR_MISSING, "Choices= needs an Answer= naming one of them in [%s]", group->name);
   for (guint i = 0; step->choices_original != NULL && step->choices_original[i] != NULL; i++)
     if (strcmp (step->choices_original[i], step->answer_text) == 0)
       step->answer = (int) i;
   if (step->choices != NULL && step->answer < 0)
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Answer"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Answer"), error,
                  POCHTA_SCENARIO_ERROR_VALUE, "Answer=%s is not one of the Choices=", step->answer_text);
   if (accept != NULL)
     {
@@ -987,7 +637,7 @@ load_quiz (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfileGroup *g
       g_autofree char *anchored = g_strdup_printf ("^(?:%s)$", accept);
       step->accept = g_regex_new (anchored, G_REGEX_CASELESS, 0, &regex_error);
       if (step->accept == NULL)
-        return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Accept"), error,
+        return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Accept"), error,
                      POCHTA_SCENARIO_ERROR_NEVER_MATCHES, "Accept=%s can never match: %s", accept,
                      regex_error->message);
     }
@@ -1000,7 +650,7 @@ static gboolean
 parse_step_number (const char *text, guint *out_number)
 {
   guint64 number;
-  if (*text == '\0' || strspn (text, "0123456789") != strlen (text) || !parse_uint (text, 9999, &number))
+  if (*text == '\0' || strspn (text, "0123456789") != strlen (text) || !pochta_scenario_parse_uint (text, 9999, &number))
     return FALSE;
   *out_number = (guint) number;
   return TRUE;
@@ -1020,7 +670,7 @@ load_step_entries (Loader *loader, PochtaScenarioStep *step, const PochtaKeyfile
           g_autofree char *value = unescape (loader, entry, error);
           if (value == NULL)
             return FALSE;
-          PochtaScenarioAction *action = parse_action (loader, entry->key, value, entry->line, error);
+          PochtaScenarioAction *action = pochta_scenario_loader_parse_action (loader, entry->key, value, entry->line, error);
           if (action == NULL)
             return FALSE;
           g_ptr_array_add (step->actions, action);
@@ -1042,7 +692,7 @@ load_step (Loader *loader, const PochtaKeyfileGroup *group, guint number, GError
   step->number = number;
   step->name = g_strdup (group->name);
   step->line = group->line;
-  step->actions = g_ptr_array_new_with_free_func (action_free);
+  step->actions = g_ptr_array_new_with_free_func (pochta_scenario_action_free);
   step->checks = g_ptr_array_new_with_free_func (check_free);
   step->answer = -1;
 
@@ -1056,7 +706,7 @@ load_step (Loader *loader, const PochtaKeyfileGroup *group, guint number, GError
       return FALSE;
     }
   if (pipeline != NULL && strcmp (pipeline, "true") != 0 && strcmp (pipeline, "false") != 0)
-    return fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Pipeline"), error,
+    return pochta_scenario_loader_fail (loader, pochta_keyfile_lines_key_line (loader->lines, group->name, "Pipeline"), error,
                  POCHTA_SCENARIO_ERROR_VALUE, "Pipeline is true or false, not '%s'", pipeline);
   step->pipeline = g_strcmp0 (pipeline, "true") == 0;
 
@@ -1087,13 +737,13 @@ load_steps (Loader *loader, GError **error)
       if (strcmp (group->name, "Scenario") == 0 || strcmp (group->name, "Lesson") == 0)
         continue;
       if (!g_str_has_prefix (group->name, "Step "))
-        return fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
+        return pochta_scenario_loader_fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_UNKNOWN,
                      "unknown group [%s] (known: Scenario, Lesson, Step NN)", group->name);
       if (!parse_step_number (group->name + strlen ("Step "), &number))
-        return fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_VALUE,
+        return pochta_scenario_loader_fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_VALUE,
                      "[%s]: a step is numbered [Step NN], NN from 0 to 9999", group->name);
       if (previous != NULL && number <= previous_number)
-        return fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_ORDER,
+        return pochta_scenario_loader_fail (loader, group->line, error, POCHTA_SCENARIO_ERROR_ORDER,
                      "[%s] comes after [%s] (line %u): steps are numbered in increasing order", group->name,
                      previous->name, previous->line);
       if (!load_step (loader, group, number, error))
@@ -1102,7 +752,7 @@ load_steps (Loader *loader, GError **error)
       previous_number = number;
     }
   if (previous == NULL)
-    return fail (loader, 1, error, POCHTA_SCENARIO_ERROR_MISSING, "no [Step NN] groups: nothing happens");
+    return pochta_scenario_loader_fail (loader, 1, error, POCHTA_SCENARIO_ERROR_MISSING, "no [Step NN] groups: nothing happens");
   return TRUE;
 }
 
@@ -1133,13 +783,13 @@ find_header (Loader *loader, GError **error)
   if (scenario != NULL && lesson != NULL)
     {
       const PochtaKeyfileGroup *later = scenario->line > lesson->line ? scenario : lesson;
-      fail (loader, later->line, error, POCHTA_SCENARIO_ERROR_DUPLICATE,
+      pochta_scenario_loader_fail (loader, later->line, error, POCHTA_SCENARIO_ERROR_DUPLICATE,
             "a file is a [Scenario] or a [Lesson], not both");
       return NULL;
     }
   if (scenario == NULL && lesson == NULL)
     {
-      fail (loader, 1, error, POCHTA_SCENARIO_ERROR_MISSING, "no [Scenario] or [Lesson] group");
+      pochta_scenario_loader_fail (loader, 1, error, POCHTA_SCENARIO_ERROR_MISSING, "no [Scenario] or [Lesson] group");
       return NULL;
     }
   loader->scenario->kind = lesson != NULL ? POCHTA_SCENARIO_KIND_LESSON : POCHTA_SCENARIO_KIND_SCENARIO;
@@ -1377,7 +1027,7 @@ pochta_scenario_step_check_answer (const PochtaScenarioStep *step, const char *a
     {
       guint64 number;
       guint n = g_strv_length (step->choices);
-      if (parse_uint (given, n, &number) && number >= 1)
+      if (pochta_scenario_parse_uint (given, n, &number) && number >= 1)
         return (int) number - 1 == step->answer;
       for (guint i = 0; i < n; i++)
         if (same_text (given, step->choices[i]) || same_text (given, step->choices_original[i]))
