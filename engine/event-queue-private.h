@@ -22,6 +22,10 @@ void pochta_event_queue_push_line (PochtaEventQueue *self,
                                    guint             code,
                                    int               state,
                                    gboolean          in_data);
+/* FALSE: push_line () drops LINE_* events at once, for a caller that
+ * records no lines (a scale run); every other event still queues.  A new
+ * queue reports lines. */
+void pochta_event_queue_set_report_lines (PochtaEventQueue *self, gboolean report);
 void pochta_event_queue_push_state (PochtaEventQueue *self, int old_state, int new_state);
 void pochta_event_queue_push_text (PochtaEventQueue *self, PochtaEventType type, const char *text);
 

@@ -14,6 +14,7 @@ struct _PochtaEventQueue
 {
   GArray *events;  /* of PochtaEvent */
   guint head;      /* the oldest event not yet pulled */
+  gboolean drop_lines;
 };
 
 const char *
@@ -75,6 +76,13 @@ pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event)
 }
 
 void
+pochta_event_queue_set_report_lines (PochtaEventQueue *self, gboolean report)
+{
+  g_assert (self != NULL);
+  self->drop_lines = !report;
+}
+
+void
 pochta_event_queue_push_line (PochtaEventQueue *self,
                               PochtaEventType   type,
                               const char       *text,
@@ -86,6 +94,9 @@ pochta_event_queue_push_line (PochtaEventQueue *self,
   PochtaEvent event = { 0 };
 
   g_assert (self != NULL);
+  /* The copy of the line is most of what an event costs. */
+  if (self->drop_lines)
+    return;
   event.type = type;
   event.text = g_malloc (len + 1);
   if (len > 0)

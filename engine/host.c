@@ -422,6 +422,7 @@ smtp_session_new (PochtaSimHost *self, const char *client_host, const char *outs
     .client_address = session->client_address,
     .client_hostname = session->client_host,
     .report_data_lines = self->context->record_lines,
+    .no_line_events = !self->context->record_lines,
   };
   session->server = pochta_smtp_server_new (&config, &policy);
   pochta_smtp_server_start (session->server);
@@ -528,6 +529,7 @@ pop3_session_new (PochtaSimHost *self)
     .hostname = self->description->name,
     .generator = self->context->generator,
     .report_data_lines = self->context->record_lines,
+    .no_line_events = !self->context->record_lines,
   };
   PochtaPop3Server *server = pochta_pop3_server_new (&config, &policy);
   pochta_pop3_server_start (server);

@@ -268,6 +268,7 @@ pochta_mua_submit (PochtaSimContext  *context,
     .login = auth ? user->login : NULL,
     .password = auth ? user->password : NULL,
     .body_8bitmime = body != NULL && !is_ascii (body),
+    .no_line_events = !context->record_lines,
   };
   PochtaConnectionOwner owner = {
     .failed = on_submit_failed,
@@ -352,6 +353,7 @@ pochta_mua_fetch (PochtaSimContext *context,
     .method = POCHTA_POP3_LOGIN_AUTO,
     .delete_retrieved = !keep,
     .report_data_lines = context->record_lines,
+    .no_line_events = !context->record_lines,
   };
   PochtaConnectionOwner owner = {
     .failed = on_fetch_failed,

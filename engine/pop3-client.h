@@ -95,6 +95,10 @@ typedef struct
    * with in_data set.  Status lines, listings and CAPA lines are always
    * reported. */
   gboolean report_data_lines;
+  /* No LINE_RECEIVED or LINE_SENT events at all, whatever
+   * report_data_lines says: for a caller that records no lines (a scale
+   * run); state changes and the other events are unchanged. */
+  gboolean no_line_events;
 } PochtaPop3ClientConfig;
 
 /* What the client learnt about one message of the maildrop. */

@@ -1058,6 +1058,7 @@ pochta_pop3_server_new (const PochtaPop3Config *config, const PochtaPop3Policy *
   self->reader = pochta_line_reader_new (self->limits.command_line_max);
   self->output = g_byte_array_new ();
   self->events = pochta_event_queue_new ();
+  pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
   return self;
 }
 

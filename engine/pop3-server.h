@@ -138,6 +138,10 @@ typedef struct
    * not).  Status lines and the lines of LIST, UIDL and CAPA are always
    * reported. */
   gboolean report_data_lines;
+  /* No LINE_RECEIVED or LINE_SENT events at all, whatever
+   * report_data_lines says: for a caller that records no lines (a scale
+   * run); state changes and the other events are unchanged. */
+  gboolean no_line_events;
 } PochtaPop3Config;
 
 typedef struct _PochtaPop3Server PochtaPop3Server;

@@ -23,6 +23,7 @@ struct _PochtaScheduler
   guint64 last_id;
   GPtrArray *heap;        /* of Event*; heap[0] is due first */
   GHashTable *by_id;      /* id -> Event*, pending ones only */
+  guint n_cancelled;      /* cancelled events still in the heap */
 };
 
 static void
@@ -126,7 +127,36 @@ static void
 drop_cancelled (PochtaScheduler *self)
 {
   while (self->heap->len > 0 && ((Event *) self->heap->pdata[0])->cancelled)
-    event_free (pop_first (self));
+    {
+      event_free (pop_first (self));
+      self->n_cancelled--;
+    }
+}
+
+/* A timer cancelled long before it is due (the MTA's retry and give-up
+ * timers, days ahead) would stay in the heap for the whole run and slow
+ * every step: once they are half of it, they go, and the heap is rebuilt
+ * in linear time. */
+static void
+compact (PochtaScheduler *self)
+{
+  GPtrArray *heap = self->heap;
+  guint kept = 0;
+
+  if (heap->len < 64 || self->n_cancelled * 2 < heap->len)
+    return;
+  for (guint i = 0; i < heap->len; i++)
+    {
+      Event *event = heap->pdata[i];
+      if (event->cancelled)
+        event_free (event);
+      else
+        heap->pdata[kept++] = event;
+    }
+  g_ptr_array_set_size (heap, kept);
+  self->n_cancelled = 0;
+  for (guint i = kept / 2; i-- > 0;)
+    sift_down (heap, i);
 }
 
 guint64
@@ -174,7 +204,9 @@ pochta_scheduler_cancel (PochtaScheduler *self, guint64 id)
     return FALSE;
   g_hash_table_remove (self->by_id, &id);
   event->cancelled = TRUE;
+  self->n_cancelled++;
   drop_cancelled (self);
+  compact (self);
   return TRUE;
 }
 

@@ -75,6 +75,9 @@ typedef struct
   const char *envid;             /* ENVID= when the server offers DSN */
   gboolean body_8bitmime;        /* BODY=8BITMIME when offered */
   guint max_reply_lines;         /* 0: 100 */
+  /* No LINE_RECEIVED or LINE_SENT events at all: for a caller that
+   * records no lines (a scale run); the other events are unchanged. */
+  gboolean no_line_events;
 } PochtaSmtpClientConfig;
 
 typedef struct _PochtaSmtpClient PochtaSmtpClient;

@@ -200,6 +200,10 @@ typedef struct
   /* Report every DATA line as a LINE_RECEIVED event (the transcript wants
    * them; a throughput benchmark may not). */
   gboolean report_data_lines;
+  /* No LINE_RECEIVED or LINE_SENT events at all, whatever
+   * report_data_lines says: for a caller that records no lines (a scale
+   * run); state changes and the other events are unchanged. */
+  gboolean no_line_events;
 } PochtaSmtpConfig;
 
 typedef struct _PochtaSmtpServer PochtaSmtpServer;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the discrete-event scheduler: time order, the stable
- * tie-break, cancelling, running until a time, events that add events. */
+ * tie-break, cancelling (and releasing what was cancelled), running until
+ * a time, events that add events. */
 #include "config.h"
 
 #include "scheduler.h"
@@ -207,6 +208,38 @@ do_nothing (gpointer data)
 {
 }
 
+/* Timers cancelled long before they are due (an MTA's retry timers)
+ * release their data while the run goes on, not when they surface, and
+ * what is left still runs in order. */
+static void
+test_cancelled_timers_released (void)
+{
+  g_autoptr (PochtaScheduler) scheduler = pochta_scheduler_new (0);
+  guint64 far[100];
+  gint64 next, last = -1;
+  guint n_run = 0;
+
+  destroyed = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (far); i++)
+    far[i] = pochta_scheduler_add (scheduler, 1000000 + i, never_runs, NULL, count_destroy);
+  for (guint i = 0; i < 50; i++)
+    pochta_scheduler_add (scheduler, 50 - i, do_nothing, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (far); i++)
+    g_assert_true (pochta_scheduler_cancel (scheduler, far[i]));
+  g_assert_cmpint (destroyed, >=, 50);
+  g_assert_cmpuint (pochta_scheduler_get_n_pending (scheduler), ==, 50);
+  g_assert_false (pochta_scheduler_cancel (scheduler, far[0]));
+  while (pochta_scheduler_peek_time (scheduler, &next))
+    {
+      g_assert_cmpint (next, >, last);
+      last = next;
+      pochta_scheduler_step (scheduler);
+      n_run++;
+    }
+  g_assert_cmpuint (n_run, ==, 50);
+  g_assert_cmpint (destroyed, ==, 100);
+}
+
 static int
 compare_times (gconstpointer a, gconstpointer b)
 {
@@ -264,5 +297,6 @@ main (int argc, char **argv)
               test_events_add_events, fixture_tear_down);
   g_test_add_func ("/sim/scheduler/free-drops-pending", test_free_drops_pending);
   g_test_add_func ("/sim/scheduler/heap-against-sort", test_heap_against_sort);
+  g_test_add_func ("/sim/scheduler/cancelled-timers-released", test_cancelled_timers_released);
   return g_test_run ();
 }
