@@ -8,20 +8,32 @@
 
 G_BEGIN_DECLS
 
+/* ASCII lower case in line: g_ascii_tolower () is a call per byte, and
+ * every host, mailbox and login lookup passes here. */
+static inline guchar
+pochta_ascii_lower (guchar c)
+{
+  return c >= 'A' && c <= 'Z' ? (guchar) (c + ('a' - 'A')) : c;
+}
+
 static inline guint
 pochta_ascii_case_hash (gconstpointer key)
 {
   /* g_str_hash's djb2 over the lower-cased bytes. */
   guint32 h = 5381;
-  for (const char *p = key; *p != '\0'; p++)
-    h = (h << 5) + h + (guint32) g_ascii_tolower (*p);
+  for (const guchar *p = key; *p != '\0'; p++)
+    h = (h << 5) + h + pochta_ascii_lower (*p);
   return h;
 }
 
 static inline gboolean
 pochta_ascii_case_equal (gconstpointer a, gconstpointer b)
 {
-  return g_ascii_strcasecmp (a, b) == 0;
+  const guchar *x = a, *y = b;
+  for (; *x != '\0'; x++, y++)
+    if (*x != *y && pochta_ascii_lower (*x) != pochta_ascii_lower (*y))
+      return FALSE;
+  return *y == '\0';
 }
 
 /* A table whose keys are owned strings compared without case. */

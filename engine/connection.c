@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "pochta-connection"
 #include "config.h"
 
+#include <string.h>
+
 #include "host.h"
 
 /* constr-org.md: a client on the real loopback bridge counts as outside
@@ -66,7 +68,9 @@ typedef struct
   PochtaConnection *connection;
   guint generation;
   SideIndex to;
-  GBytes *data;             /* NULL for a FIN */
+  gboolean fin;             /* a FIN, no bytes */
+  gsize len;
+  guint8 data[];            /* the bytes, in the same allocation */
 } Segment;
 
 static void
@@ -104,7 +108,6 @@ static void
 segment_free (gpointer data)
 {
   Segment *segment = data;
-  g_clear_pointer (&segment->data, g_bytes_unref);
   pochta_connection_unref (segment->connection);
   g_free (segment);
 }
@@ -217,16 +220,19 @@ drain_events (PochtaConnection *self, SideIndex from, gboolean wire_up)
 static void deliver_segment (gpointer data);
 
 static void
-send_segment (PochtaConnection *self, SideIndex from, GBytes *data)
+send_segment (PochtaConnection *self, SideIndex from, const guint8 *data, gsize len)
 {
   gint64 arrival = MAX (now (self) + self->latency, self->last_arrival[from]);
-  Segment *segment = g_new0 (Segment, 1);
+  Segment *segment = g_malloc (sizeof (Segment) + len);
 
   self->last_arrival[from] = arrival;
   segment->connection = connection_ref (self);
   segment->generation = self->generation;
   segment->to = 1 - from;
-  segment->data = data;
+  segment->fin = data == NULL;
+  segment->len = len;
+  if (len > 0)
+    memcpy (segment->data, data, len);
   pochta_scheduler_add (self->context->scheduler, arrival, deliver_segment, segment, segment_free);
 }
 
@@ -242,13 +248,13 @@ pump (PochtaConnection *self, SideIndex from)
   gsize len = side->klass->peek_output (side->session, &data);
   if (len > 0)
     {
-      send_segment (self, from, g_bytes_new (data, len));
+      send_segment (self, from, data, len);
       side->klass->consume_output (side->session, len);
     }
   if (!side->fin_sent && side->klass->is_done (side->session))
     {
       side->fin_sent = TRUE;
-      send_segment (self, from, NULL);
+      send_segment (self, from, NULL, 0);
     }
 }
 
@@ -266,18 +272,42 @@ check_finished (PochtaConnection *self)
   pochta_connection_unref (self);
 }
 
+/* Feeds bytes to the session, a line or a reply at a time, putting out
+ * what it says after each; returns how many it took. */
+static gsize
+feed_bytes (PochtaConnection *self, SideIndex to, const guint8 *data, gsize len)
+{
+  Side *side = &self->sides[to];
+  gsize used = 0;
+
+  while (used < len && !side->klass->is_done (side->session))
+    {
+      gssize n = side->klass->feed (side->session, data + used, len - used);
+      if (n <= 0)
+        break;
+      used += (gsize) n;
+      pump (self, to);
+    }
+  return used;
+}
+
+/* The session reads straight from the segment; only what it leaves is
+ * kept for later, so most bytes are never copied. */
 static void
-feed_input (PochtaConnection *self, SideIndex to)
+feed_input (PochtaConnection *self, SideIndex to, const guint8 *data, gsize len)
 {
   Side *side = &self->sides[to];
 
-  while (side->input->len > 0 && !side->klass->is_done (side->session))
+  if (side->input->len == 0)
     {
-      gssize n = side->klass->feed (side->session, side->input->data, side->input->len);
-      if (n <= 0)
-        break;
-      g_byte_array_remove_range (side->input, 0, (guint) n);
-      pump (self, to);
+      gsize used = feed_bytes (self, to, data, len);
+      g_byte_array_append (side->input, data + used, (guint) (len - used));
+    }
+  else
+    {
+      g_byte_array_append (side->input, data, (guint) len);
+      gsize used = feed_bytes (self, to, side->input->data, side->input->len);
+      g_byte_array_remove_range (side->input, 0, (guint) used);
     }
   /* A session that is done leaves the rest unread: after QUIT it is not
    * for this session (RFC 5321 §4.1.1.10). */
@@ -295,7 +325,7 @@ deliver_segment (gpointer data)
 
   if (self->over || segment->generation != self->generation)
     return;
-  if (segment->data == NULL)
+  if (segment->fin)
     {
       side->fin_received = TRUE;
       if (!side->klass->is_done (side->session))
@@ -304,10 +334,7 @@ deliver_segment (gpointer data)
       check_finished (self);
       return;
     }
-  gsize len;
-  const guint8 *bytes = g_bytes_get_data (segment->data, &len);
-  g_byte_array_append (side->input, bytes, (guint) len);
-  feed_input (self, segment->to);
+  feed_input (self, segment->to, segment->data, segment->len);
   check_finished (self);
 }
 

@@ -148,7 +148,7 @@ pochta_event_queue_pop (PochtaEventQueue *self, PochtaEvent *out_event)
     {
       /* Drained: start again at the front, keeping the allocation. */
       self->head = 0;
-      g_array_set_size (self->events, 0);
+      self->events->len = 0;  /* events are plain values: nothing to clear */
     }
   else if (self->head >= 64 && self->head * 2 >= self->events->len)
     {

@@ -10,6 +10,12 @@ struct _PochtaGenerator
   GRand *rand;
   gint64 now_usec;
   int utc_offset_minutes;
+  /* The last date formatted and the second and offset it was for: a
+   * busy network stamps many Date: and Received: fields within one
+   * second of virtual time. */
+  char *date;
+  gint64 date_second;
+  int date_offset;
 };
 
 PochtaGenerator *
@@ -27,6 +33,7 @@ pochta_generator_free (PochtaGenerator *self)
   if (self == NULL)
     return;
   g_rand_free (self->rand);
+  g_free (self->date);
   g_free (self);
 }
 
@@ -95,7 +102,16 @@ char *
 pochta_generator_format_date (PochtaGenerator *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return pochta_format_rfc5322_date (self->now_usec, self->utc_offset_minutes);
+
+  gint64 second = self->now_usec / G_USEC_PER_SEC;
+  if (self->date == NULL || second != self->date_second || self->utc_offset_minutes != self->date_offset)
+    {
+      g_free (self->date);
+      self->date = pochta_format_rfc5322_date (self->now_usec, self->utc_offset_minutes);
+      self->date_second = second;
+      self->date_offset = self->utc_offset_minutes;
+    }
+  return g_strdup (self->date);
 }
 
 char *

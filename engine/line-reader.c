@@ -56,7 +56,9 @@ void
 pochta_line_reader_reset (PochtaLineReader *self)
 {
   g_return_if_fail (self != NULL);
-  g_byte_array_set_size (self->line, 0);
+  /* Shrinking by hand: g_byte_array_set_size () goes through a general
+   * remove, a call too many on every line. */
+  self->line->len = 0;
   self->skipped = 0;
   self->complete = FALSE;
 }
@@ -111,7 +113,7 @@ pochta_line_reader_feed (PochtaLineReader *self,
       && self->line->data[self->line->len - 1] == '\r')
     {
       crlf = TRUE;
-      g_byte_array_set_size (self->line, self->line->len - 1);
+      self->line->len--;
     }
   else if (self->skipped > 0)
     {
@@ -139,7 +141,7 @@ pochta_line_reader_get_line (PochtaLineReader *self, gsize *out_len)
   /* Keep a NUL after the content for callers that print it, without
    * counting it. */
   g_byte_array_append (self->line, (const guint8 *) "", 1);
-  g_byte_array_set_size (self->line, self->line->len - 1);
+  self->line->len--;
   if (out_len != NULL)
     *out_len = self->line->len;
   return (const char *) self->line->data;

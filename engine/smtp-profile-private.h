@@ -61,5 +61,10 @@ gboolean pochta_smtp_profile_offers_mechanism (const PochtaSmtpProfileInfo *info
 char *pochta_smtp_profile_format_extension (const PochtaSmtpProfileInfo *info,
                                             PochtaSmtpExtension          extension,
                                             gsize                        message_size_max);
+/* Appends "\nKEYWORD params" for each extension of the profile, in its
+ * order: the EHLO reply after its first line. */
+void pochta_smtp_profile_append_extension_lines (PochtaSmtpProfile profile,
+                                                 gsize             message_size_max,
+                                                 GString          *out);
 
 G_END_DECLS

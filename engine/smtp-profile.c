@@ -184,3 +184,49 @@ pochta_smtp_profile_format_extension (const PochtaSmtpProfileInfo *info,
       g_string_append_printf (line, " %s", pochta_sasl_mechanism_to_string (info->mechanisms[i]));
   return g_string_free (line, FALSE);
 }
+
+/* The EHLO reply's extension lines of a profile, '\n' before each, kept
+ * for the last size limit asked: a host answers many EHLOs with the same
+ * list, and a size limit changes only with a fault switched on or off. */
+typedef struct
+{
+  gsize message_size_max;
+  char *lines;
+} ExtensionLines;
+
+static ExtensionLines extension_lines_cache[POCHTA_SMTP_N_PROFILES];
+G_LOCK_DEFINE_STATIC (extension_lines_cache);
+
+static char *
+format_extension_lines (const PochtaSmtpProfileInfo *info, gsize message_size_max)
+{
+  GString *lines = g_string_new (NULL);
+
+  for (guint i = 0; i < info->n_extensions; i++)
+    {
+      g_autofree char *keyword = pochta_smtp_profile_format_extension (info, info->extensions[i],
+                                                                       message_size_max);
+      g_string_append_c (lines, '\n');
+      g_string_append (lines, keyword);
+    }
+  return g_string_free (lines, FALSE);
+}
+
+void
+pochta_smtp_profile_append_extension_lines (PochtaSmtpProfile profile,
+                                            gsize             message_size_max,
+                                            GString          *out)
+{
+  g_return_if_fail (profile < POCHTA_SMTP_N_PROFILES && out != NULL);
+
+  ExtensionLines *cached = &extension_lines_cache[profile];
+  G_LOCK (extension_lines_cache);
+  if (cached->lines == NULL || cached->message_size_max != message_size_max)
+    {
+      g_free (cached->lines);
+      cached->lines = format_extension_lines (pochta_smtp_profile_get_info (profile), message_size_max);
+      cached->message_size_max = message_size_max;
+    }
+  g_string_append (out, cached->lines);
+  G_UNLOCK (extension_lines_cache);
+}

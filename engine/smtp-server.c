@@ -274,6 +274,39 @@ pending_output (PochtaSmtpServer *self)
   return self->output->len - self->output_sent;
 }
 
+/* One reply line, "NNN-" or "NNN ", the enhanced code if any, then the
+ * text with anything unprintable as '?', cut to the 512 octets of RFC
+ * 5321 §4.5.3.1.5 with CRLF.  Built on the stack: every reply line of
+ * every session passes here. */
+static void
+write_reply_line (PochtaSmtpServer *self, guint code, gboolean more, const char *enhanced,
+                  const char *text, gsize text_len)
+{
+  char line[REPLY_LINE_MAX];
+  gsize len = 0;
+
+  line[len++] = (char) ('0' + code / 100);
+  line[len++] = (char) ('0' + code / 10 % 10);
+  line[len++] = (char) ('0' + code % 10);
+  line[len++] = more ? '-' : ' ';
+  for (; enhanced != NULL && *enhanced != '\0'; enhanced++)
+    line[len++] = *enhanced;
+  if (len > 4)
+    line[len++] = ' ';
+  for (gsize i = 0; i < text_len && len < REPLY_LINE_MAX - 2; i++)
+    {
+      guchar c = (guchar) text[i];
+      line[len++] = c >= 0x20 && c < 0x7f ? (char) c : '?';
+    }
+
+  /* A reply is never message content, not even the 354 that opens it. */
+  pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, code, self->state,
+                                FALSE);
+  line[len++] = '\r';
+  line[len++] = '\n';
+  g_byte_array_append (self->output, (const guint8 *) line, (guint) len);
+}
+
 /* Writes a reply whose lines are separated by '\n' in text; every line
  * but the last is "code-", the last "code SP" (RFC 5321 §4.2.1).  With
  * ENHANCEDSTATUSCODES every line carries the same enhanced code, except on
@@ -283,35 +316,14 @@ write_reply (PochtaSmtpServer *self, guint code, const char *enhanced, const cha
 {
   gboolean with_enhanced = enhanced != NULL && code / 100 != 3
                            && pochta_smtp_server_has_extension (self, POCHTA_SMTP_EXT_ENHANCEDSTATUSCODES);
-  g_autoptr (GString) line = g_string_sized_new (128);
   const char *part = text;
 
-  /* One reply line per line of text: the last gets "NNN ", the others
-   * "NNN-" (RFC 5321 §4.2.1), written by hand because every reply line of
-   * every session passes here. */
   for (;;)
     {
       const char *newline = strchr (part, '\n');
       gsize part_len = newline != NULL ? (gsize) (newline - part) : strlen (part);
 
-      g_string_truncate (line, 0);
-      g_string_append_c (line, (char) ('0' + code / 100));
-      g_string_append_c (line, (char) ('0' + code / 10 % 10));
-      g_string_append_c (line, (char) ('0' + code % 10));
-      g_string_append_c (line, newline != NULL ? '-' : ' ');
-      if (with_enhanced)
-        {
-          g_string_append (line, enhanced);
-          g_string_append_c (line, ' ');
-        }
-      pochta_smtp_append_printable (line, part, part_len);
-      g_string_truncate (line, MIN (line->len, REPLY_LINE_MAX - 2));
-
-      /* A reply is never message content, not even the 354 that opens it. */
-      pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line->str, line->len,
-                                    code, self->state, FALSE);
-      g_byte_array_append (self->output, (const guint8 *) line->str, line->len);
-      g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+      write_reply_line (self, code, newline != NULL, with_enhanced ? enhanced : NULL, part, part_len);
       if (newline == NULL)
         break;
       part = newline + 1;
@@ -351,10 +363,18 @@ pochta_smtp_server_queue_reply (PochtaSmtpServer *self,
       return;
     }
 
+  /* Most replies are a fixed text or one "%s": no formatting for them. */
   va_start (args, format);
-  g_autofree char *text = g_strdup_vprintf (format, args);
+  if (strchr (format, '%') == NULL)
+    write_reply (self, code, enhanced, format);
+  else if (strcmp (format, "%s") == 0)
+    write_reply (self, code, enhanced, va_arg (args, const char *));
+  else
+    {
+      g_autofree char *text = g_strdup_vprintf (format, args);
+      write_reply (self, code, enhanced, text);
+    }
   va_end (args);
-  write_reply (self, code, enhanced, text);
 }
 
 /* ---- states ---- */
@@ -611,13 +631,7 @@ handle_hello (PochtaSmtpServer *self, const Command *command, const char *args)
 
   /* RFC 5321 §3.2: HELO never gets the extension list. */
   if (extended)
-    for (guint i = 0; i < self->info->n_extensions; i++)
-      {
-        g_autofree char *keyword = pochta_smtp_profile_format_extension (self->info, self->info->extensions[i],
-                                                                         self->limits.message_size_max);
-        g_string_append_c (text, '\n');
-        g_string_append (text, keyword);
-      }
+    pochta_smtp_profile_append_extension_lines (self->info->profile, self->limits.message_size_max, text);
   /* RFC 2034 §4: no enhanced code on the EHLO/HELO reply. */
   pochta_smtp_server_queue_reply (self, 250, NULL, "%s", text->str);
 }
