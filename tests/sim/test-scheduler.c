@@ -208,6 +208,41 @@ do_nothing (gpointer data)
 {
 }
 
+static int n_counted;
+
+static void
+count_run (gpointer data)
+{
+  n_counted++;
+}
+
+/* Ids are never confused: the id of an event that ran, or of one that
+ * was cancelled, does not cancel a later event that reuses its place;
+ * ids are never 0 and unknown ones are refused. */
+static void
+test_stale_ids (void)
+{
+  g_autoptr (PochtaScheduler) scheduler = pochta_scheduler_new (0);
+
+  n_counted = 0;
+  guint64 first = pochta_scheduler_add (scheduler, 10, count_run, NULL, NULL);
+  g_assert_cmpuint (first, !=, 0);
+  g_assert_true (pochta_scheduler_step (scheduler));
+  guint64 second = pochta_scheduler_add (scheduler, 20, count_run, NULL, NULL);
+  g_assert_cmpuint (second, !=, first);
+  g_assert_false (pochta_scheduler_cancel (scheduler, first));
+  g_assert_true (pochta_scheduler_cancel (scheduler, second));
+  g_assert_false (pochta_scheduler_cancel (scheduler, second));
+  guint64 third = pochta_scheduler_add (scheduler, 30, count_run, NULL, NULL);
+  g_assert_false (pochta_scheduler_cancel (scheduler, second));
+  g_assert_false (pochta_scheduler_cancel (scheduler, 0));
+  g_assert_false (pochta_scheduler_cancel (scheduler, third + 12345));
+  g_assert_cmpuint (pochta_scheduler_get_n_pending (scheduler), ==, 1);
+  while (pochta_scheduler_step (scheduler))
+    ;
+  g_assert_cmpint (n_counted, ==, 2);
+}
+
 /* Timers cancelled long before they are due (an MTA's retry timers)
  * release their data while the run goes on, not when they surface, and
  * what is left still runs in order. */
@@ -298,5 +333,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/scheduler/free-drops-pending", test_free_drops_pending);
   g_test_add_func ("/sim/scheduler/heap-against-sort", test_heap_against_sort);
   g_test_add_func ("/sim/scheduler/cancelled-timers-released", test_cancelled_timers_released);
+  g_test_add_func ("/sim/scheduler/stale-ids", test_stale_ids);
   return g_test_run ();
 }
