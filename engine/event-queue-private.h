@@ -26,6 +26,7 @@ void pochta_event_queue_push_line (PochtaEventQueue *self,
  * records no lines (a scale run); every other event still queues.  A new
  * queue reports lines. */
 void pochta_event_queue_set_report_lines (PochtaEventQueue *self, gboolean report);
+gboolean pochta_event_queue_reports_lines (PochtaEventQueue *self);
 void pochta_event_queue_push_state (PochtaEventQueue *self, int old_state, int new_state);
 void pochta_event_queue_push_text (PochtaEventQueue *self, PochtaEventType type, const char *text);
 

@@ -82,6 +82,13 @@ pochta_event_queue_set_report_lines (PochtaEventQueue *self, gboolean report)
   self->drop_lines = !report;
 }
 
+gboolean
+pochta_event_queue_reports_lines (PochtaEventQueue *self)
+{
+  g_assert (self != NULL);
+  return !self->drop_lines;
+}
+
 void
 pochta_event_queue_push_line (PochtaEventQueue *self,
                               PochtaEventType   type,

@@ -164,6 +164,16 @@ enter_state (PochtaPop3Server *self, PochtaPop3State state)
   self->state = state;
 }
 
+/* Appends text to the response line buf of len bytes, as far as the line
+ * may go (RESPONSE_LINE_MAX with CRLF); returns the new length. */
+static gsize
+append_bounded (char *buf, gsize len, const char *text)
+{
+  for (; *text != '\0' && len < RESPONSE_LINE_MAX - 2; text++)
+    buf[len++] = *text;
+  return len;
+}
+
 static void
 queue_line (PochtaPop3Server *self, const char *line, gsize len, gboolean report, gboolean in_data)
 {
@@ -181,26 +191,41 @@ static void G_GNUC_PRINTF (4, 5)
 queue_reply (PochtaPop3Server *self, gboolean ok, const char *code, const char *format, ...)
 {
   va_list args;
-  g_autofree char *text = NULL;
-  GString *line = g_string_new (ok ? "+OK" : "-ERR");
+  g_autofree char *formatted = NULL;
+  const char *text = format;
+  char line[RESPONSE_LINE_MAX];
+  gsize len = 0;
 
+  /* Most responses are a fixed text or one "%s": no formatting for them. */
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  if (strcmp (format, "%s") == 0)
+    text = va_arg (args, const char *);
+  else if (strchr (format, '%') != NULL)
+    text = formatted = g_strdup_vprintf (format, args);
   va_end (args);
-  if (code != NULL)
-    g_string_append_printf (line, " [%s]", code);
-  if (*text != '\0')
-    g_string_append_printf (line, " %s", text);
-  if (line->len > RESPONSE_LINE_MAX - 2)
-    g_string_truncate (line, RESPONSE_LINE_MAX - 2);
 
-  g_byte_array_append (self->output, (const guint8 *) line->str, line->len);
+  /* Built on the stack and cut to RFC 1939 §3's 512 octets with CRLF. */
+  len = append_bounded (line, len, ok ? "+OK" : "-ERR");
+  if (code != NULL)
+    {
+      len = append_bounded (line, len, " [");
+      len = append_bounded (line, len, code);
+      len = append_bounded (line, len, "]");
+    }
+  if (*text != '\0')
+    {
+      len = append_bounded (line, len, " ");
+      len = append_bounded (line, len, text);
+    }
+  g_byte_array_append (self->output, (const guint8 *) line, (guint) len);
   g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
 
+  if (!pochta_event_queue_reports_lines (self->events))
+    return;
   PochtaEvent event = { 0 };
   event.type = POCHTA_EVENT_LINE_SENT;
-  event.length = line->len;
-  event.text = g_string_free (line, FALSE);
+  event.length = len;
+  event.text = g_strndup (line, len);
   event.new_state = self->state;
   event.detail = g_strdup (code);
   pochta_event_queue_push (self->events, &event);
@@ -245,12 +270,17 @@ queue_content (PochtaPop3Server *self, const guint8 *data, gsize len)
       if (content_end > pos && data[content_end - 1] == '\r')
         content_end--;
 
-      GString *line = g_string_sized_new (content_end - pos + 1);
+      /* Stuffed straight into the output; the event, if any, copies
+       * the line from there. */
+      guint start = self->output->len;
       if (data[pos] == '.')
-        g_string_append_c (line, '.');
-      g_string_append_len (line, (const char *) data + pos, (gssize) (content_end - pos));
-      queue_line (self, line->str, line->len, self->report_data_lines, TRUE);
-      g_string_free (line, TRUE);
+        g_byte_array_append (self->output, (const guint8 *) ".", 1);
+      g_byte_array_append (self->output, data + pos, (guint) (content_end - pos));
+      if (self->report_data_lines)
+        pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT,
+                                      (const char *) self->output->data + start,
+                                      self->output->len - start, 0, self->state, TRUE);
+      g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
       pos = end;
     }
   queue_terminator (self, self->report_data_lines, TRUE);
