@@ -20,6 +20,9 @@ typedef struct
 struct _PochtaTranscript
 {
   GPtrArray *items;       /* of PochtaTranscriptItem* */
+  /* Verbs, status codes, state names, hosts and MTA events, one copy
+   * each: a transcript of a million lines names a few dozen of them. */
+  GHashTable *strings;
   GPtrArray *connections; /* of Connection*, index = id - 1 */
   guint n_lines;
 };
@@ -141,19 +144,41 @@ pochta_transcript_item_kind_from_string (const char *name, PochtaTranscriptItemK
   return TRUE;
 }
 
+/* An item and its text are one allocation; every other string of it
+ * belongs to the transcript's pool. */
 static void
 item_free (gpointer data)
 {
-  PochtaTranscriptItem *item = data;
+  g_free (data);
+}
 
-  g_free (item->text);
-  g_free (item->verb);
-  g_free (item->status);
-  g_free (item->state_before);
-  g_free (item->state_after);
-  g_free (item->host);
-  g_free (item->event);
-  g_free (item);
+/* The pool's copy of text[0..length), upper-cased if asked; NULL for
+ * NULL. */
+static char *
+intern_slice (PochtaTranscript *self, const char *text, gsize length, gboolean upper)
+{
+  char small[64];
+  g_autofree char *large = NULL;
+  char *key = length < sizeof small ? small : (large = g_malloc (length + 1));
+
+  if (text == NULL)
+    return NULL;
+  for (gsize i = 0; i < length; i++)
+    key[i] = upper ? g_ascii_toupper (text[i]) : text[i];
+  key[length] = '\0';
+  char *pooled = g_hash_table_lookup (self->strings, key);
+  if (pooled == NULL)
+    {
+      pooled = g_strdup (key);
+      g_hash_table_add (self->strings, pooled);
+    }
+  return pooled;
+}
+
+static char *
+intern (PochtaTranscript *self, const char *text)
+{
+  return text != NULL ? intern_slice (self, text, strlen (text), FALSE) : NULL;
 }
 
 static void
@@ -174,6 +199,7 @@ pochta_transcript_new (void)
   PochtaTranscript *self = g_new0 (PochtaTranscript, 1);
 
   self->items = g_ptr_array_new_with_free_func (item_free);
+  self->strings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->connections = g_ptr_array_new_with_free_func (connection_free);
   return self;
 }
@@ -184,6 +210,7 @@ pochta_transcript_free (PochtaTranscript *self)
   if (self == NULL)
     return;
   g_ptr_array_unref (self->items);
+  g_hash_table_unref (self->strings);
   g_ptr_array_unref (self->connections);
   g_free (self);
 }
@@ -247,7 +274,7 @@ pochta_transcript_close_connection (PochtaTranscript *self, guint id, gint64 tim
  * is not made of letters, digits and '-' is no verb at all (a SASL "*",
  * stray bytes). */
 static char *
-parse_verb (const char *text, gsize length)
+parse_verb (PochtaTranscript *self, const char *text, gsize length)
 {
   gsize end = 0;
 
@@ -259,7 +286,7 @@ parse_verb (const char *text, gsize length)
     }
   if (end == 0)
     return NULL;
-  return g_ascii_strup (text, (gssize) end);
+  return intern_slice (self, text, end, TRUE);
 }
 
 /* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, then SP, '-' or the
@@ -292,7 +319,7 @@ count_digits (const char *text, gsize length, gsize from)
  * 5, subject and detail 1*3digit; RFC 2034 §4 puts it right after the
  * reply code's separator, followed by SP or the end of the line. */
 static char *
-parse_enhanced_status (const char *text, gsize length)
+parse_enhanced_status (PochtaTranscript *self, const char *text, gsize length)
 {
   const gsize start = 4;
 
@@ -310,7 +337,7 @@ parse_enhanced_status (const char *text, gsize length)
   pos += detail;
   if (pos < length && text[pos] != ' ')
     return NULL;
-  return g_strndup (text + start, pos - start);
+  return intern_slice (self, text + start, pos - start, FALSE);
 }
 
 static gboolean
@@ -323,7 +350,7 @@ has_prefix (const char *text, gsize length, const char *prefix)
 /* RFC 2449 §8: resp-code = "[" resp-level *("/" resp-level) "]" right
  * after "+OK " or "-ERR "; a resp-level is letters, digits and '-'. */
 static char *
-parse_pop3_response_code (const char *text, gsize length, gsize from)
+parse_pop3_response_code (PochtaTranscript *self, const char *text, gsize length, gsize from)
 {
   if (from >= length || text[from] != '[')
     return NULL;
@@ -336,14 +363,14 @@ parse_pop3_response_code (const char *text, gsize length, gsize from)
     }
   if (end >= length || end == from + 1)
     return NULL;
-  return g_strndup (text + from + 1, end - from - 1);
+  return intern_slice (self, text + from + 1, end - from - 1, FALSE);
 }
 
 /* RFC 1939 §3: a status indicator "+OK" or "-ERR", then SP and text or the
  * end of the line; RFC 5034 §4: a SASL continuation is "+" SP base64 (or
  * a bare "+" for an empty challenge). */
 static void
-parse_pop3_status (PochtaTranscriptItem *item)
+parse_pop3_status (PochtaTranscript *self, PochtaTranscriptItem *item)
 {
   const char *text = item->text;
   gsize length = item->length;
@@ -351,19 +378,19 @@ parse_pop3_status (PochtaTranscriptItem *item)
   if (has_prefix (text, length, "+OK") && (length == 3 || text[3] == ' '))
     {
       item->reply_class = POCHTA_REPLY_POSITIVE;
-      item->status = parse_pop3_response_code (text, length, 4);
+      item->status = parse_pop3_response_code (self, text, length, 4);
     }
   else if (has_prefix (text, length, "-ERR") && (length == 4 || text[4] == ' '))
     {
       item->reply_class = POCHTA_REPLY_PERMANENT;
-      item->status = parse_pop3_response_code (text, length, 5);
+      item->status = parse_pop3_response_code (self, text, length, 5);
     }
   else if (has_prefix (text, length, "+") && (length == 1 || text[1] == ' '))
     item->reply_class = POCHTA_REPLY_INTERMEDIATE;
 }
 
 static void
-parse_server_line (Connection *connection, PochtaTranscriptItem *item)
+parse_server_line (PochtaTranscript *self, Connection *connection, PochtaTranscriptItem *item)
 {
   if (item->in_data)
     return;
@@ -373,19 +400,19 @@ parse_server_line (Connection *connection, PochtaTranscriptItem *item)
       if (item->code != 0)
         {
           item->reply_class = (PochtaReplyClass) (item->code / 100);
-          item->status = parse_enhanced_status (item->text, item->length);
+          item->status = parse_enhanced_status (self, item->text, item->length);
         }
       connection->sasl_pending = item->code == 334;
     }
   else
     {
-      parse_pop3_status (item);
+      parse_pop3_status (self, item);
       connection->sasl_pending = item->reply_class == POCHTA_REPLY_INTERMEDIATE;
     }
 }
 
 static void
-parse_client_line (Connection *connection, PochtaTranscriptItem *item)
+parse_client_line (PochtaTranscript *self, Connection *connection, PochtaTranscriptItem *item)
 {
   if (item->in_data)
     return;
@@ -396,30 +423,26 @@ parse_client_line (Connection *connection, PochtaTranscriptItem *item)
       connection->sasl_pending = FALSE;
       return;
     }
-  item->verb = parse_verb (item->text, item->length);
+  item->verb = parse_verb (self, item->text, item->length);
 }
 
+/* A new item with a copy of text[0..length) (NUL-terminated) in the same
+ * allocation. */
 static PochtaTranscriptItem *
-append_item (PochtaTranscript *self, PochtaTranscriptItemKind kind, gint64 time)
+append_item (PochtaTranscript *self, PochtaTranscriptItemKind kind, gint64 time, const char *text,
+             gsize length)
 {
-  PochtaTranscriptItem *item = g_new0 (PochtaTranscriptItem, 1);
+  PochtaTranscriptItem *item = g_malloc0 (sizeof *item + length + 1);
 
   item->index = self->items->len;
   item->kind = kind;
   item->time = time;
+  item->text = (char *) (item + 1);
+  item->length = length;
+  if (length > 0)
+    memcpy (item->text, text, length);
   g_ptr_array_add (self->items, item);
   return item;
-}
-
-static char *
-dup_bytes (const char *text, gsize length)
-{
-  char *copy = g_malloc (length + 1);
-
-  if (length > 0)
-    memcpy (copy, text, length);
-  copy[length] = '\0';
-  return copy;
 }
 
 const PochtaTranscriptItem *
@@ -440,20 +463,18 @@ pochta_transcript_add_line (PochtaTranscript *self,
   g_return_val_if_fail ((guint) direction < G_N_ELEMENTS (direction_names), NULL);
   g_return_val_if_fail (text != NULL || length == 0, NULL);
 
-  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_LINE, time);
+  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_LINE, time, text, length);
   item->line_number = ++self->n_lines;
   item->connection = connection_id;
   item->direction = direction;
-  item->text = dup_bytes (text, length);
-  item->length = length;
   item->in_data = in_data;
-  item->state_before = g_strdup (state_before);
-  item->state_after = g_strdup (state_after);
+  item->state_before = intern (self, state_before);
+  item->state_after = intern (self, state_after);
 
   if (direction == POCHTA_DIRECTION_SERVER)
-    parse_server_line (connection, item);
+    parse_server_line (self, connection, item);
   else
-    parse_client_line (connection, item);
+    parse_client_line (self, connection, item);
   return item;
 }
 
@@ -468,11 +489,11 @@ pochta_transcript_add_mta_event (PochtaTranscript *self,
   g_return_val_if_fail (host != NULL, NULL);
   g_return_val_if_fail (event != NULL, NULL);
 
-  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_MTA, time);
-  item->host = g_strdup (host);
-  item->event = g_strdup (event);
-  item->text = g_strdup (text != NULL ? text : "");
-  item->length = strlen (item->text);
+  if (text == NULL)
+    text = "";
+  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_MTA, time, text, strlen (text));
+  item->host = intern (self, host);
+  item->event = intern (self, event);
   return item;
 }
 
@@ -482,10 +503,7 @@ pochta_transcript_add_note (PochtaTranscript *self, gint64 time, const char *tex
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (text != NULL, NULL);
 
-  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_NOTE, time);
-  item->text = g_strdup (text);
-  item->length = strlen (text);
-  return item;
+  return append_item (self, POCHTA_ITEM_NOTE, time, text, strlen (text));
 }
 
 guint

@@ -80,6 +80,8 @@ typedef struct
   gint64 time;               /* virtual µs */
   guint connection;          /* connection id; 0 when none */
   PochtaDirection direction; /* LINE */
+  /* Every string belongs to the transcript: the text is stored with the
+   * item, the others once per transcript however many items name them. */
   char *text;                /* the line without CRLF (may hold NUL: see length), or the event text */
   gsize length;
   char *verb;                /* LINE from the client: command verb in upper case ("MAIL"), NULL for data */
