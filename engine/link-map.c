@@ -236,7 +236,7 @@ heap_pop (GArray *heap)
   Candidate *c = (Candidate *) heap->data;
   Candidate first = c[0];
   c[0] = c[heap->len - 1];
-  g_array_set_size (heap, heap->len - 1);
+  heap->len--;  /* plain values: nothing to clear */
   for (guint i = 0;;)
     {
       guint best = i, left = 2 * i + 1, right = left + 1;
@@ -259,7 +259,7 @@ static gint64 *
 compute_distances (PochtaLinkMap *self, guint source)
 {
   gint64 *distance = g_new (gint64, self->n_nodes);
-  g_autoptr (GArray) heap = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  g_autoptr (GArray) heap = g_array_sized_new (FALSE, FALSE, sizeof (Candidate), self->n_nodes);
 
   for (guint i = 0; i < self->n_nodes; i++)
     distance[i] = -1;
