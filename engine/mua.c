@@ -102,11 +102,20 @@ pochta_mua_compose (const PochtaUser  *user,
   g_autofree char *token = pochta_generator_token (generator, MESSAGE_ID_TOKEN_CHARS);
   g_autofree char *to_list = g_strjoinv (", ", (char **) to);
 
-  g_string_append_printf (out, "Date: %s\r\n", date);
+  /* Appends rather than printf: a scale run composes every letter here. */
+  g_string_append (out, "Date: ");
+  g_string_append (out, date);
+  g_string_append (out, "\r\n");
   append_from (out, user);
-  g_string_append_printf (out, "To: %s\r\n", to_list);
+  g_string_append (out, "To: ");
+  g_string_append (out, to_list);
+  g_string_append (out, "\r\n");
   append_field (out, "Subject", subject != NULL ? subject : "");
-  g_string_append_printf (out, "Message-ID: <%s@%s>\r\n", token, user->host);
+  g_string_append (out, "Message-ID: <");
+  g_string_append (out, token);
+  g_string_append_c (out, '@');
+  g_string_append (out, user->host);
+  g_string_append (out, ">\r\n");
   if (body != NULL && !is_ascii (body))
     g_string_append (out, "MIME-Version: 1.0\r\n"
                           "Content-Type: text/plain; charset=UTF-8\r\n"

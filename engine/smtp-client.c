@@ -79,6 +79,25 @@ is_one_line (const char *text)
  * bare CR would let the peer see a line end the sender did not mean (SMTP
  * smuggling), so each becomes CRLF; a message must also end in CRLF
  * before the terminating "." (§4.1.1.4). */
+/* TRUE when every CR is followed by LF and every LF follows a CR: then
+ * there are as many CRs as LFs and each LF has its CR before it.  Two
+ * scans with memchr, which goes a word at a time. */
+static gboolean
+is_wire_form (const guint8 *data, gsize len)
+{
+  gsize n_cr = 0, n_lf = 0;
+
+  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
+    {
+      if (p == data || p[-1] != '\r')
+        return FALSE;
+      n_lf++;
+    }
+  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\r', (gsize) (end - p))) != NULL; p++)
+    n_cr++;
+  return n_cr == n_lf;
+}
+
 static GBytes *
 normalise_message (GBytes *message)
 {
@@ -86,6 +105,9 @@ normalise_message (GBytes *message)
   const guint8 *data = g_bytes_get_data (message, &len);
   GByteArray *out = NULL;
   gsize copied = 0;   /* data[0..copied) is already in out */
+
+  if (len == 0 || (len >= 2 && data[len - 1] == '\n' && is_wire_form (data, len)))
+    return g_bytes_ref (message);   /* already wire form: the common case */
 
   for (gsize i = 0; i < len; i++)
     {
@@ -696,22 +718,27 @@ static void
 send_content (PochtaSmtpClient *self)
 {
   gsize len;
-  const char *data = g_bytes_get_data (self->content, &len);
-  g_autoptr (GString) stuffed = g_string_new (NULL);
+  const guint8 *data = g_bytes_get_data (self->content, &len);
 
   expect_reply (self, POCHTA_SMTP_CLIENT_STATE_CONTENT, 0);
   for (gsize start = 0; start < len;)
     {
       /* The content is normalised: every line ends in CRLF. */
-      const char *crlf = memchr (data + start, '\n', len - start);
-      gsize line_len = (gsize) (crlf - (data + start)) - 1;
+      const guint8 *lf = memchr (data + start, '\n', len - start);
+      gsize line_len = (gsize) (lf - (data + start)) - 1;
+      guint at = self->output->len;
+
       /* RFC 5321 §4.5.2: a leading "." is doubled so no line reads as the
-       * end of the data. */
-      g_string_truncate (stuffed, 0);
+       * end of the data.  The line goes straight into the output with
+       * its CRLF; the event, if any, copies it from there. */
       if (line_len > 0 && data[start] == '.')
-        g_string_append_c (stuffed, '.');
-      g_string_append_len (stuffed, data + start, line_len);
-      queue_line (self, stuffed->str, stuffed->len, TRUE);
+        g_byte_array_append (self->output, (const guint8 *) ".", 1);
+      g_byte_array_append (self->output, data + start, (guint) line_len + 2);
+      gsize sent = self->output->len - at;
+      self->output_total += sent;
+      pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT,
+                                    (const char *) self->output->data + at, sent - 2, 0,
+                                    self->state, TRUE);
       start += line_len + 2;
     }
   /* The end-of-data mark belongs to the data phase, as the server reports

@@ -70,22 +70,38 @@ static char *
 format_received (PochtaSmtpServer *self, const char *id)
 {
   const PochtaSmtpEnvelope *envelope = &self->envelope;
-  GString *field = g_string_new (NULL);
+  GString *field = g_string_sized_new (256);
   const char *protocol = !envelope->extended ? "SMTP" : self->authenticated ? "ESMTPA" : "ESMTP";
   g_autofree char *date = pochta_generator_format_date (self->generator);
 
-  g_string_append_printf (field, "Received: from %s (%s", envelope->helo_name,
-                          self->client_hostname != NULL ? self->client_hostname : envelope->helo_name);
+  /* Appends rather than printf: every message of every hop passes here. */
+  g_string_append (field, "Received: from ");
+  g_string_append (field, envelope->helo_name);
+  g_string_append (field, " (");
+  g_string_append (field, self->client_hostname != NULL ? self->client_hostname : envelope->helo_name);
   if (self->client_address != NULL)
-    g_string_append_printf (field, " [%s]", self->client_address);
-  g_string_append_printf (field, ")\r\n\tby %s with %s id %s", self->hostname, protocol, id);
+    {
+      g_string_append (field, " [");
+      g_string_append (field, self->client_address);
+      g_string_append_c (field, ']');
+    }
+  g_string_append (field, ")\r\n\tby ");
+  g_string_append (field, self->hostname);
+  g_string_append (field, " with ");
+  g_string_append (field, protocol);
+  g_string_append (field, " id ");
+  g_string_append (field, id);
   if (envelope->recipients->len == 1)
     {
       const PochtaSmtpRecipient *recipient = g_ptr_array_index (envelope->recipients, 0);
-      g_string_append_printf (field, "\r\n\tfor <%s>; %s\r\n", recipient->mailbox, date);
+      g_string_append (field, "\r\n\tfor <");
+      g_string_append (field, recipient->mailbox);
+      g_string_append (field, ">; ");
     }
   else
-    g_string_append_printf (field, ";\r\n\t%s\r\n", date);
+    g_string_append (field, ";\r\n\t");
+  g_string_append (field, date);
+  g_string_append (field, "\r\n");
   return g_string_free (field, FALSE);
 }
 
