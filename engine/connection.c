@@ -46,6 +46,9 @@ struct _PochtaConnection
   PochtaProtocol protocol;
   char *client_host;        /* a client outside the network: its address */
   char *server_host;
+  /* The hosts themselves, found once: they live as long as the context. */
+  PochtaSimHost *client;    /* NULL for a client outside the network */
+  PochtaSimHost *server;
   gboolean outside;
   guint16 client_port;
   guint16 server_port;
@@ -384,9 +387,8 @@ fail_at (PochtaConnection *self, gint64 time, const char *reason)
 
 /* A client outside the network is known by its address alone. */
 static const char *
-host_address (PochtaSimContext *context, const char *name)
+host_address (PochtaSimHost *host, const char *name)
 {
-  PochtaSimHost *host = pochta_sim_context_find_host (context, name);
   return host != NULL ? pochta_sim_host_get_address (host) : name;
 }
 
@@ -402,8 +404,8 @@ establish (PochtaConnection *self, gpointer session, const PochtaSessionClass *k
   self->established = TRUE;
   self->transcript_id = pochta_transcript_open_connection (
     self->context->transcript, self->protocol, self->client_host,
-    host_address (self->context, self->client_host), self->client_port, self->server_host,
-    host_address (self->context, self->server_host), self->server_port, now (self));
+    host_address (self->client, self->client_host), self->client_port, self->server_host,
+    host_address (self->server, self->server_host), self->server_port, now (self));
   pump (self, SIDE_SERVER);
   pump (self, SIDE_CLIENT);
 }
@@ -413,7 +415,7 @@ static void
 arrive (gpointer data)
 {
   PochtaConnection *self = data;
-  PochtaSimHost *host = pochta_sim_context_find_host (self->context, self->server_host);
+  PochtaSimHost *host = self->server;
   const PochtaSessionClass *klass = NULL;
 
   if (self->over || self->syn_lost)
@@ -448,9 +450,10 @@ pochta_connection_open (PochtaSimContext            *context,
                         const PochtaConnectionOwner *owner)
 {
   g_return_val_if_fail (context != NULL && client_session != NULL && client_class != NULL, NULL);
-  g_return_val_if_fail (
-    client_host == NULL || pochta_sim_context_find_host (context, client_host) != NULL, NULL);
-  g_return_val_if_fail (pochta_sim_context_find_host (context, server_host) != NULL, NULL);
+  PochtaSimHost *client = client_host != NULL ? pochta_sim_context_find_host (context, client_host) : NULL;
+  PochtaSimHost *server = pochta_sim_context_find_host (context, server_host);
+  g_return_val_if_fail (client_host == NULL || client != NULL, NULL);
+  g_return_val_if_fail (server != NULL, NULL);
 
   PochtaConnection *self = g_new0 (PochtaConnection, 1);
   self->ref_count = 1;
@@ -458,11 +461,10 @@ pochta_connection_open (PochtaSimContext            *context,
   self->handle = ++context->last_handle;
   self->protocol = protocol;
   self->outside = client_host == NULL;
-  self->client_host = g_strdup (
-    self->outside ? OUTSIDE_ADDRESS
-                  : pochta_sim_host_get_name (pochta_sim_context_find_host (context, client_host)));
-  self->server_host
-    = g_strdup (pochta_sim_host_get_name (pochta_sim_context_find_host (context, server_host)));
+  self->client = client;
+  self->server = server;
+  self->client_host = g_strdup (self->outside ? OUTSIDE_ADDRESS : pochta_sim_host_get_name (client));
+  self->server_host = g_strdup (pochta_sim_host_get_name (server));
   self->client_port = EPHEMERAL_PORT_FIRST + context->n_ephemeral_ports++ % EPHEMERAL_PORT_COUNT;
   self->server_port = server_port;
   if (owner != NULL)
