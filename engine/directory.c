@@ -202,7 +202,7 @@ char *
 pochta_user_dup_mailbox (const PochtaUser *user)
 {
   g_return_val_if_fail (user != NULL, NULL);
-  return g_strdup_printf ("%s@%s", user->login, user->host);
+  return g_strconcat (user->login, "@", user->host, NULL);
 }
 
 /* g_ptr_array_sort () hands over pointers to the elements. */

@@ -133,7 +133,8 @@ client_cram_response (PochtaSaslClient *self,
   g_autofree char *digest = pochta_sasl_cram_md5_digest (self->password,
                                                          (const char *) challenge, len);
   GString *response = g_string_new (self->login);
-  g_string_append_printf (response, " %s", digest);
+  g_string_append_c (response, ' ');
+  g_string_append (response, digest);
   return client_respond (self, CLIENT_CRAM_SENT, pochta_sasl_bytes_from_string (response), out_response);
 }
 

@@ -93,7 +93,7 @@ pochta_smtp_client_start_auth (PochtaSmtpClient *self)
       const guint8 *data = g_bytes_get_data (initial, &len);
       /* RFC 4954 §4: "=" is an initial response that is present but empty. */
       g_autofree char *encoded = len > 0 ? g_base64_encode (data, len) : g_strdup ("=");
-      g_autofree char *line = g_strdup_printf ("AUTH %s %s", name, encoded);
+      g_autofree char *line = g_strconcat ("AUTH ", name, " ", encoded, NULL);
       if (strlen (line) + 2 <= COMMAND_LINE_MAX)
         {
           pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_AUTH, 0, line);
@@ -104,7 +104,7 @@ pochta_smtp_client_start_auth (PochtaSmtpClient *self)
       pochta_sasl_client_free (self->sasl);
       self->sasl = new_sasl_client (self, mechanism);
     }
-  g_autofree char *line = g_strdup_printf ("AUTH %s", name);
+  g_autofree char *line = g_strconcat ("AUTH ", name, NULL);
   pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_AUTH, 0, line);
 }
 

@@ -30,7 +30,9 @@ pochta_smtp_client_build_mail_line (PochtaSmtpClient *self)
   GString *line = g_string_new (NULL);
   gboolean dsn = pochta_smtp_client_find_extension (self, "DSN") != NULL;
 
-  g_string_append_printf (line, "MAIL FROM:<%s>", self->reverse_path);
+  g_string_append (line, "MAIL FROM:<");
+  g_string_append (line, self->reverse_path);
+  g_string_append_c (line, '>');
   /* RFC 1870 §5: the size in octets with CRLF counted, without stuffing. */
   if (pochta_smtp_client_find_extension (self, "SIZE") != NULL)
     g_string_append_printf (line, " SIZE=%" G_GSIZE_FORMAT, g_bytes_get_size (self->content));
@@ -92,7 +94,9 @@ pochta_smtp_client_build_rcpt_line (PochtaSmtpClient *self, const Recipient *rec
 {
   GString *line = g_string_new (NULL);
 
-  g_string_append_printf (line, "RCPT TO:<%s>", recipient->pub.mailbox);
+  g_string_append (line, "RCPT TO:<");
+  g_string_append (line, recipient->pub.mailbox);
+  g_string_append_c (line, '>');
   if (pochta_smtp_client_find_extension (self, "DSN") != NULL)
     {
       if (recipient->pub.notify != POCHTA_DSN_NOTIFY_DEFAULT)

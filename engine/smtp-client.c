@@ -326,8 +326,19 @@ pochta_smtp_client_set_error (PochtaSmtpClient *self, const char *reason)
 static char *
 describe_reply (const PochtaSmtpReply *reply)
 {
-  g_autofree char *text = pochta_smtp_reply_dup_text (reply);
-  return g_strdup_printf ("%u %s", reply->code, text);
+  GString *described = g_string_sized_new (64);
+
+  g_string_append_c (described, (char) ('0' + reply->code / 100));
+  g_string_append_c (described, (char) ('0' + reply->code / 10 % 10));
+  g_string_append_c (described, (char) ('0' + reply->code % 10));
+  for (guint i = 0; i < reply->lines->len; i++)
+    {
+      g_string_append_c (described, i == 0 ? ' ' : '\n');
+      g_string_append (described, g_ptr_array_index (reply->lines, i));
+    }
+  if (reply->lines->len == 0)
+    g_string_append_c (described, ' ');
+  return g_string_free (described, FALSE);
 }
 
 /* ---- recipients ---- */
@@ -616,8 +627,7 @@ on_greeting (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
   const char *space = strchr (text, ' ');
   self->greeting_domain = space != NULL ? g_strndup (text, space - text) : g_strdup (text);
 
-  g_autofree char *line = g_strdup_printf ("%s %s", self->force_helo ? "HELO" : "EHLO",
-                                           self->hostname);
+  g_autofree char *line = g_strconcat (self->force_helo ? "HELO " : "EHLO ", self->hostname, NULL);
   pochta_smtp_client_send_command (self, self->force_helo ? POCHTA_SMTP_CLIENT_STATE_HELO
                                        : POCHTA_SMTP_CLIENT_STATE_EHLO, 0, line);
 }
