@@ -247,10 +247,17 @@ profile_in (PochtaSmtpServer *self, guint profiles)
 static const Command *
 find_command (const char *verb, gsize verb_len)
 {
+  /* Every line of every session looks its verb up here: compared in
+   * line, the table's verbs being upper case. */
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (strlen (commands[i].verb) == verb_len
-        && g_ascii_strncasecmp (commands[i].verb, verb, verb_len) == 0)
-      return &commands[i];
+    {
+      const char *name = commands[i].verb;
+      gsize n = 0;
+      while (n < verb_len && name[n] != '\0' && name[n] == g_ascii_toupper (verb[n]))
+        n++;
+      if (n == verb_len && name[n] == '\0')
+        return &commands[i];
+    }
   return NULL;
 }
 
