@@ -567,10 +567,12 @@ store_locally (PochtaSimHost *self, const char *mailbox, const char *reverse_pat
   g_autoptr (GError) error = NULL;
   gsize len;
   const char *data = g_bytes_get_data (message, &len);
-  g_autoptr (GByteArray) content = g_byte_array_sized_new ((guint) len + 64);
-  g_autofree char *return_path = g_strdup_printf ("Return-Path: <%s>\r\n", reverse_path);
+  gsize path_len = strlen (reverse_path);
+  g_autoptr (GByteArray) content = g_byte_array_sized_new ((guint) (len + path_len + 18));
 
-  g_byte_array_append (content, (const guint8 *) return_path, (guint) strlen (return_path));
+  g_byte_array_append (content, (const guint8 *) "Return-Path: <", 14);
+  g_byte_array_append (content, (const guint8 *) reverse_path, (guint) path_len);
+  g_byte_array_append (content, (const guint8 *) ">\r\n", 3);
   g_byte_array_append (content, (const guint8 *) data, (guint) len);
   g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&content));
   g_autoptr (PochtaStoredMessage) stored = NULL;

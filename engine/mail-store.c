@@ -175,6 +175,29 @@ to_wire_form (const guint8 *data, gsize len)
   return g_byte_array_free_to_bytes (out);
 }
 
+/* TRUE when data is in wire form already: it ends in LF and a CR stands
+ * before every LF.  memchr goes a word at a time. */
+static gboolean
+is_wire_form (const guint8 *data, gsize len)
+{
+  if (len == 0 || data[len - 1] != '\n')
+    return FALSE;
+  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
+    if (p == data || p[-1] != '\r')
+      return FALSE;
+  return TRUE;
+}
+
+/* The content in wire form; the content itself when it is (the usual
+ * case: SMTP delivers CRLF lines). */
+static GBytes *
+wire_form_of (GBytes *content)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (content, &len);
+  return is_wire_form (data, len) ? g_bytes_ref (content) : to_wire_form (data, len);
+}
+
 /* The size of to_wire_form (data, len), without building it. */
 static gsize
 wire_size (const guint8 *data, gsize len)
@@ -810,9 +833,7 @@ pochta_mail_store_deliver (PochtaMailStore *self,
   if (mailbox == NULL || !mailbox_ensure_scanned (mailbox, error))
     return NULL;
 
-  gsize len;
-  const guint8 *data = g_bytes_get_data (content, &len);
-  g_autoptr (GBytes) wire = to_wire_form (data, len);
+  g_autoptr (GBytes) wire = wire_form_of (content);
   g_autoptr (GBytes) file_form = mailbox->path != NULL ? to_file_form (wire) : NULL;
   gint64 now = pochta_generator_get_time (self->generator);
 

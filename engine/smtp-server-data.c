@@ -12,6 +12,9 @@
 
 /* Queue ids ("id" in Received:, the 250 text, the MESSAGE event). */
 #define QUEUE_ID_CHARS 12
+/* Enough for most Received: fields (format_received). */
+#define RECEIVED_ROOM 512
+#define PRESIZE_MAX (64 * 1024)
 
 void
 pochta_smtp_server_data_abort (PochtaSmtpServer *self)
@@ -35,7 +38,11 @@ pochta_smtp_server_data_begin (PochtaSmtpServer *self)
   g_assert (self != NULL);
 
   pochta_smtp_server_data_abort (self);
-  self->message = g_byte_array_new ();
+  /* Room for the size the client declared (RFC 1870) and the Received:
+   * field that goes on top, so the message is not copied as it grows;
+   * never more than PRESIZE_MAX on a client's word alone. */
+  gsize declared = MIN (self->envelope.declared_size, PRESIZE_MAX);
+  self->message = g_byte_array_sized_new (declared > 0 ? (guint) declared + RECEIVED_ROOM : 0);
   /* The DATA line itself ended in CRLF: a "." right away ends an empty
    * message (RFC 5321 §4.1.1.4). */
   self->previous_line_crlf = TRUE;
