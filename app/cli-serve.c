@@ -232,30 +232,14 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-typedef struct
-{
-  guint lines;
-  guint limit;
-} TranscriptLimit;
-
-/* Stops recording lines once the limit is reached, says so in the
- * transcript and on stderr: a long-running server must not grow without
- * bound (DESIGN.md §5). */
+/* The simulation stops recording lines at the limit and notes it in the
+ * transcript; the operator hears it on stderr. */
 static void
-on_item_added (PochtaSimulation *simulation, const PochtaTranscriptItem *item, gpointer user_data)
+on_line_limit_reached (PochtaSimulation *simulation, guint limit, gpointer user_data)
 {
-  TranscriptLimit *limit = user_data;
-
-  if (item->kind != POCHTA_ITEM_LINE || ++limit->lines != limit->limit)
-    return;
-  pochta_simulation_set_record_lines (simulation, FALSE);
-  g_autofree char *note = g_strdup_printf ("transcript limit of %u lines reached: later lines "
-                                           "are not recorded, MTA events still are",
-                                           limit->limit);
-  pochta_transcript_add_note (pochta_simulation_get_transcript (simulation), item->time, note);
   g_printerr (_("pochta-cli serve: the transcript holds %u lines, its limit; later lines are "
                 "not recorded (--transcript-limit)\n"),
-              limit->limit);
+              limit);
 }
 
 static gboolean
@@ -291,8 +275,8 @@ cli_serve (int argc, char **argv)
     return fail (error->message);
   if (options.maildir != NULL && !pochta_simulation_set_maildir (simulation, options.maildir, &error))
     return fail (error->message);
-  TranscriptLimit limit = { 0, (guint) options.transcript_limit };
-  g_signal_connect (simulation, "item-added", G_CALLBACK (on_item_added), &limit);
+  pochta_simulation_set_line_limit (simulation, (guint) options.transcript_limit);
+  g_signal_connect (simulation, "line-limit-reached", G_CALLBACK (on_line_limit_reached), NULL);
 
   PochtaBridgeConfig config = {
     .max_sessions = (guint) options.max_sessions,

@@ -35,6 +35,8 @@ struct _PochtaSimContext
   gint64 connect_timeout;
   /* Record lines in the transcript (a benchmark may not want them). */
   gboolean record_lines;
+  /* After this many lines recording stops (0: never), with a note. */
+  guint line_limit;
   /* Keep MTA events in the transcript; when FALSE they are only
    * announced through item-added (a benchmark counts them). */
   gboolean record_events;

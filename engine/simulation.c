@@ -28,6 +28,7 @@ enum
 {
   SIGNAL_ITEM_ADDED,
   SIGNAL_CHANGED,
+  SIGNAL_LINE_LIMIT_REACHED,
   N_SIGNALS
 };
 
@@ -37,11 +38,27 @@ G_DEFINE_QUARK (pochta-simulation-error-quark, pochta_simulation_error)
 
 /* ---- the context's services ---- */
 
+/* A long-running simulation must not grow without bound (DESIGN.md §5):
+ * past the limit lines are no longer recorded, which the transcript
+ * says; MTA events still are. */
+static void
+reach_line_limit (PochtaSimContext *context, gint64 time)
+{
+  g_autofree char *note = g_strdup_printf ("transcript limit of %u lines reached: later lines "
+                                           "are not recorded, MTA events still are",
+                                           context->line_limit);
+  context->record_lines = FALSE;
+  pochta_transcript_add_note (context->transcript, time, note);
+  g_signal_emit (context->simulation, signals[SIGNAL_LINE_LIMIT_REACHED], 0, context->line_limit);
+}
+
 void
 pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item)
 {
   g_return_if_fail (context != NULL && item != NULL);
   g_signal_emit (context->simulation, signals[SIGNAL_ITEM_ADDED], 0, item);
+  if (item->kind == POCHTA_ITEM_LINE && item->line_number == context->line_limit)
+    reach_line_limit (context, item->time);
 }
 
 void
@@ -188,6 +205,9 @@ pochta_simulation_class_init (PochtaSimulationClass *klass)
                     G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_LINE_LIMIT_REACHED]
+    = g_signal_new ("line-limit-reached", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                    NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -352,6 +372,13 @@ pochta_simulation_set_record_events (PochtaSimulation *self, gboolean record)
 {
   g_return_if_fail (POCHTA_IS_SIMULATION (self));
   self->context.record_events = record;
+}
+
+void
+pochta_simulation_set_line_limit (PochtaSimulation *self, guint limit)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self));
+  self->context.line_limit = limit;
 }
 
 void

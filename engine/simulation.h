@@ -96,6 +96,10 @@ gboolean pochta_simulation_set_relay_host (PochtaSimulation *self,
 void pochta_simulation_set_connect_timeout (PochtaSimulation *self, gint64 usec);
 /* Greylisting's minimum retry delay on every host; default 5 minutes. */
 void pochta_simulation_set_greylist_delay (PochtaSimulation *self, gint64 usec);
+/* After limit lines (0, the default: no limit) the transcript records no
+ * more lines, says so in a note, and "line-limit-reached" (guint limit)
+ * is emitted; MTA events are still recorded.  Set before the run. */
+void pochta_simulation_set_line_limit (PochtaSimulation *self, guint limit);
 /* Record lines in the transcript (default TRUE). */
 void pochta_simulation_set_record_lines (PochtaSimulation *self, gboolean record);
 /* Keep MTA events in the transcript (default TRUE); when FALSE they are

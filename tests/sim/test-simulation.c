@@ -354,6 +354,55 @@ test_end_mid_flight (void)
     }
 }
 
+static void
+on_line_limit (PochtaSimulation *simulation, guint limit, gpointer data)
+{
+  guint *reached = data;
+  g_assert_cmpuint (limit, ==, 10);
+  (*reached)++;
+}
+
+/* DESIGN.md §5: past the line limit the transcript records no more
+ * lines, says so once, and still records MTA events; the mail goes on. */
+static void
+test_line_limit (void)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (7);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+  guint reached = 0, lines = 0, notes = 0, stored = 0, mta_after_note = 0;
+
+  pochta_simulation_set_line_limit (simulation, 10);
+  g_signal_connect (simulation, "line-limit-reached", G_CALLBACK (on_line_limit), &reached);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "One",
+                            "Hello!\n", &error);
+  pochta_simulation_run_until_idle (simulation);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Two",
+                            "Hello again!\n", &error);
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
+    {
+      const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
+      lines += item->kind == POCHTA_ITEM_LINE;
+      if (item->kind == POCHTA_ITEM_NOTE)
+        {
+          notes++;
+          g_assert_nonnull (strstr (item->text, "limit of 10 lines"));
+        }
+      if (item->kind == POCHTA_ITEM_MTA && notes > 0)
+        mta_after_note++;
+      if (item->kind == POCHTA_ITEM_MTA && g_strcmp0 (item->event, "stored") == 0)
+        stored++;
+    }
+  g_assert_cmpuint (reached, ==, 1);
+  g_assert_cmpuint (lines, ==, 10);
+  g_assert_cmpuint (notes, ==, 1);
+  g_assert_cmpuint (stored, ==, 2);
+  g_assert_cmpuint (mta_after_note, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -366,5 +415,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/simulation/step", test_step);
   g_test_add_func ("/sim/simulation/refused-actions", test_refused_actions);
   g_test_add_func ("/sim/simulation/end-mid-flight", test_end_mid_flight);
+  g_test_add_func ("/sim/simulation/line-limit", test_line_limit);
   return g_test_run ();
 }
