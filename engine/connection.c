@@ -188,6 +188,8 @@ handle_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event, 
         record_line (self, from, event);
       break;
     case POCHTA_EVENT_LINE_RECEIVED:
+      /* The sender recorded it; the simulation's sessions do not even
+       * report these (no_received_line_events). */
       break;
     case POCHTA_EVENT_STATE_CHANGED:
       self->sides[from].state_before_line = event->old_state;

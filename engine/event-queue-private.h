@@ -27,6 +27,9 @@ void pochta_event_queue_push_line (PochtaEventQueue *self,
  * queue reports lines. */
 void pochta_event_queue_set_report_lines (PochtaEventQueue *self, gboolean report);
 gboolean pochta_event_queue_reports_lines (PochtaEventQueue *self);
+/* FALSE: LINE_RECEIVED events are dropped at once (a caller that records
+ * each line where it is sent); a new queue reports them. */
+void pochta_event_queue_set_report_received (PochtaEventQueue *self, gboolean report);
 void pochta_event_queue_push_state (PochtaEventQueue *self, int old_state, int new_state);
 void pochta_event_queue_push_text (PochtaEventQueue *self, PochtaEventType type, const char *text);
 

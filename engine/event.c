@@ -15,6 +15,7 @@ struct _PochtaEventQueue
   GArray *events;  /* of PochtaEvent */
   guint head;      /* the oldest event not yet pulled */
   gboolean drop_lines;
+  gboolean drop_received;
 };
 
 const char *
@@ -82,6 +83,13 @@ pochta_event_queue_set_report_lines (PochtaEventQueue *self, gboolean report)
   self->drop_lines = !report;
 }
 
+void
+pochta_event_queue_set_report_received (PochtaEventQueue *self, gboolean report)
+{
+  g_assert (self != NULL);
+  self->drop_received = !report;
+}
+
 gboolean
 pochta_event_queue_reports_lines (PochtaEventQueue *self)
 {
@@ -102,7 +110,7 @@ pochta_event_queue_push_line (PochtaEventQueue *self,
 
   g_assert (self != NULL);
   /* The copy of the line is most of what an event costs. */
-  if (self->drop_lines)
+  if (self->drop_lines || (type == POCHTA_EVENT_LINE_RECEIVED && self->drop_received))
     return;
   event.type = type;
   event.text = g_malloc (len + 1);

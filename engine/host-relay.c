@@ -79,6 +79,7 @@ new_client (Relay *relay, const PochtaHost *target)
     .envid = entry->envid,
     .body_8bitmime = has_8bit (entry->message),
     .no_line_events = !context->record_lines,
+    .no_received_line_events = TRUE,
   };
   PochtaSmtpClient *client = pochta_smtp_client_new (&config);
   for (guint i = 0; i < relay->attempt->recipients->len; i++)

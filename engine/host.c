@@ -423,6 +423,7 @@ smtp_session_new (PochtaSimHost *self, const char *client_host, const char *outs
     .client_hostname = session->client_host,
     .report_data_lines = self->context->record_lines,
     .no_line_events = !self->context->record_lines,
+    .no_received_line_events = TRUE,
   };
   session->server = pochta_smtp_server_new (&config, &policy);
   pochta_smtp_server_start (session->server);
@@ -530,6 +531,7 @@ pop3_session_new (PochtaSimHost *self)
     .generator = self->context->generator,
     .report_data_lines = self->context->record_lines,
     .no_line_events = !self->context->record_lines,
+    .no_received_line_events = TRUE,
   };
   PochtaPop3Server *server = pochta_pop3_server_new (&config, &policy);
   pochta_pop3_server_start (server);

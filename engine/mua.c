@@ -278,6 +278,7 @@ pochta_mua_submit (PochtaSimContext  *context,
     .password = auth ? user->password : NULL,
     .body_8bitmime = body != NULL && !is_ascii (body),
     .no_line_events = !context->record_lines,
+    .no_received_line_events = TRUE,
   };
   PochtaConnectionOwner owner = {
     .failed = on_submit_failed,
@@ -363,6 +364,7 @@ pochta_mua_fetch (PochtaSimContext *context,
     .delete_retrieved = !keep,
     .report_data_lines = context->record_lines,
     .no_line_events = !context->record_lines,
+    .no_received_line_events = TRUE,
   };
   PochtaConnectionOwner owner = {
     .failed = on_fetch_failed,

@@ -942,6 +942,7 @@ pochta_pop3_client_new (const PochtaPop3ClientConfig *config)
   self->output = g_byte_array_new ();
   self->events = pochta_event_queue_new ();
   pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
+  pochta_event_queue_set_report_received (self->events, !config->no_received_line_events);
   self->state = POCHTA_POP3_CLIENT_STATE_GREETING;
   /* The server speaks first (RFC 1939 §4). */
   self->awaiting = TRUE;

@@ -1089,6 +1089,7 @@ pochta_pop3_server_new (const PochtaPop3Config *config, const PochtaPop3Policy *
   self->output = g_byte_array_new ();
   self->events = pochta_event_queue_new ();
   pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
+  pochta_event_queue_set_report_received (self->events, !config->no_received_line_events);
   return self;
 }
 

@@ -206,6 +206,7 @@ pochta_smtp_client_new (const PochtaSmtpClientConfig *config)
   self->output = g_byte_array_new ();
   self->events = pochta_event_queue_new ();
   pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
+  pochta_event_queue_set_report_received (self->events, !config->no_received_line_events);
   self->extensions = g_ptr_array_new_with_free_func (g_free);
   g_queue_init (&self->expected);
 

@@ -78,6 +78,9 @@ typedef struct
   /* No LINE_RECEIVED or LINE_SENT events at all: for a caller that
    * records no lines (a scale run); the other events are unchanged. */
   gboolean no_line_events;
+  /* No LINE_RECEIVED events: for a caller that records each line once,
+   * where it is sent (the simulation's connections). */
+  gboolean no_received_line_events;
 } PochtaSmtpClientConfig;
 
 typedef struct _PochtaSmtpClient PochtaSmtpClient;

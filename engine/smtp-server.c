@@ -910,6 +910,7 @@ pochta_smtp_server_new (const PochtaSmtpConfig *config,
   self->state = POCHTA_SMTP_STATE_GREETING;
   self->events = pochta_event_queue_new ();
   pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
+  pochta_event_queue_set_report_received (self->events, !config->no_received_line_events);
   self->reader = pochta_line_reader_new (self->limits.command_line_max);
   self->output = g_byte_array_new ();
   self->envelope.recipients = g_ptr_array_new_with_free_func (pochta_smtp_recipient_free);

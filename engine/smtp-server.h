@@ -204,6 +204,9 @@ typedef struct
    * report_data_lines says: for a caller that records no lines (a scale
    * run); state changes and the other events are unchanged. */
   gboolean no_line_events;
+  /* No LINE_RECEIVED events: for a caller that records each line once,
+   * where it is sent (the simulation's connections). */
+  gboolean no_received_line_events;
 } PochtaSmtpConfig;
 
 typedef struct _PochtaSmtpServer PochtaSmtpServer;
