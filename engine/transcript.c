@@ -184,13 +184,8 @@ intern (PochtaTranscript *self, const char *text)
 static void
 connection_free (gpointer data)
 {
-  Connection *connection = data;
-
-  g_free (connection->pub.client_host);
-  g_free (connection->pub.client_address);
-  g_free (connection->pub.server_host);
-  g_free (connection->pub.server_address);
-  g_free (connection);
+  /* Its host names and addresses belong to the transcript's pool. */
+  g_free (data);
 }
 
 PochtaTranscript *
@@ -242,11 +237,11 @@ pochta_transcript_open_connection (PochtaTranscript *self,
   Connection *connection = g_new0 (Connection, 1);
   connection->pub.id = self->connections->len + 1;
   connection->pub.protocol = protocol;
-  connection->pub.client_host = g_strdup (client_host);
-  connection->pub.client_address = g_strdup (client_address);
+  connection->pub.client_host = intern (self, client_host);
+  connection->pub.client_address = intern (self, client_address);
   connection->pub.client_port = client_port;
-  connection->pub.server_host = g_strdup (server_host);
-  connection->pub.server_address = g_strdup (server_address);
+  connection->pub.server_host = intern (self, server_host);
+  connection->pub.server_address = intern (self, server_address);
   connection->pub.server_port = server_port;
   connection->pub.open_time = time;
   connection->pub.close_time = -1;

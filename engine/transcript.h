@@ -31,6 +31,7 @@ typedef struct
 {
   guint id;                  /* 1, 2, ... in order of opening */
   PochtaProtocol protocol;
+  /* The names and addresses belong to the transcript, one copy each. */
   char *client_host;         /* "comp1.otd1.constr.org", or "127.0.0.1" for a real client */
   char *client_address;      /* "192.0.2.11" */
   guint16 client_port;       /* ephemeral port the simulation chose */
