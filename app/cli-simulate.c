@@ -176,9 +176,7 @@ print_report (PochtaSimulation *simulation, Generated *generated, guint64 n_lett
   getrusage (RUSAGE_SELF, &after);
   for (guint u = 0; u < generated->mailboxes->len; u++)
     {
-      g_autoptr (GPtrArray) messages = pochta_simulation_dup_fetched (simulation,
-                                                                      g_ptr_array_index (generated->mailboxes, u));
-      fetched += messages->len;
+      fetched += pochta_simulation_get_n_fetched (simulation, g_ptr_array_index (generated->mailboxes, u));
     }
   for (guint id = 1; id <= pochta_transcript_get_n_connections (transcript); id++)
     {
@@ -256,6 +254,7 @@ cli_simulate (int argc, char **argv)
    * counts matter. */
   pochta_simulation_set_record_lines (simulation, FALSE);
   pochta_simulation_set_record_events (simulation, FALSE);
+  pochta_simulation_set_keep_fetched (simulation, FALSE);
   Counts counts = { 0 };
   g_signal_connect (simulation, "item-added", G_CALLBACK (on_item_added), &counts);
 

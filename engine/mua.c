@@ -300,6 +300,11 @@ on_fetch_event (PochtaConnection *connection, const PochtaEvent *event, gpointer
   Agent *agent = data;
   if (event->type != POCHTA_EVENT_MESSAGE || event->bytes == NULL)
     return;
+  GHashTable *counts = agent->context->n_fetched;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, agent->mailbox));
+  g_hash_table_replace (counts, g_strdup (agent->mailbox), GUINT_TO_POINTER (n + 1));
+  if (!agent->context->keep_fetched)
+    return;
   GPtrArray *fetched = g_hash_table_lookup (agent->context->fetched, agent->mailbox);
   if (fetched == NULL)
     {

@@ -44,6 +44,9 @@ struct _PochtaSimContext
   GHashTable *users_in_domain;  /* "login@domain" (any case) -> PochtaUser* or NULL, a cache */
   GHashTable *users_by_login;   /* login (any case) -> PochtaUser* or NULL, a cache */
   GHashTable *fetched;          /* user mailbox (any case) -> GPtrArray of GBytes */
+  GHashTable *n_fetched;        /* user mailbox (any case) -> count, as a pointer */
+  /* Keep what the agents retrieve (a scale run only counts it). */
+  gboolean keep_fetched;
 };
 
 /* simulation.c */

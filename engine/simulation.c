@@ -187,6 +187,7 @@ pochta_simulation_finalize (GObject *object)
   g_hash_table_unref (context->users_in_domain);
   g_hash_table_unref (context->users_by_login);
   g_hash_table_unref (context->fetched);
+  g_hash_table_unref (context->n_fetched);
   pochta_generator_free (context->generator);
   pochta_network_free (context->network);
 
@@ -247,6 +248,8 @@ pochta_simulation_new (PochtaNetwork *network,
   context->users_in_domain = pochta_ascii_case_table_new (NULL);
   context->users_by_login = pochta_ascii_case_table_new (NULL);
   context->fetched = pochta_ascii_case_table_new ((GDestroyNotify) g_ptr_array_unref);
+  context->n_fetched = pochta_ascii_case_table_new (NULL);
+  context->keep_fetched = TRUE;
 
   pochta_mta_config_init_defaults (&mta_config);
   GPtrArray *hosts = pochta_network_get_hosts (network);
@@ -946,6 +949,20 @@ pochta_simulation_dup_fetched (PochtaSimulation *self, const char *user_mailbox)
   for (guint i = 0; fetched != NULL && i < fetched->len; i++)
     g_ptr_array_add (copy, g_bytes_ref (g_ptr_array_index (fetched, i)));
   return copy;
+}
+
+guint
+pochta_simulation_get_n_fetched (PochtaSimulation *self, const char *user_mailbox)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (self) && user_mailbox != NULL, 0);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->context.n_fetched, user_mailbox));
+}
+
+void
+pochta_simulation_set_keep_fetched (PochtaSimulation *self, gboolean keep)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self));
+  self->context.keep_fetched = keep;
 }
 
 GPtrArray *

@@ -219,6 +219,11 @@ GPtrArray *
 pochta_simulation_dup_mailbox (PochtaSimulation *self, const char *user_mailbox, GError **error);
 /* What the user's agent retrieved so far, in order: an array of GBytes. */
 GPtrArray *pochta_simulation_dup_fetched (PochtaSimulation *self, const char *user_mailbox);
+/* How many messages the user's agent retrieved so far, kept or not. */
+guint pochta_simulation_get_n_fetched (PochtaSimulation *self, const char *user_mailbox);
+/* Keep what the agents retrieve for dup_fetched () (default TRUE); a run
+ * of a hundred thousand letters only counts it. */
+void pochta_simulation_set_keep_fetched (PochtaSimulation *self, gboolean keep);
 /* host's queue, in order of arrival: borrowed PochtaMtaEntry* valid
  * until the clock runs again. */
 GPtrArray *pochta_simulation_dup_queue (PochtaSimulation *self, const char *host, GError **error);

@@ -403,6 +403,31 @@ test_line_limit (void)
   g_assert_cmpuint (mta_after_note, >, 0);
 }
 
+/* A scale run counts what the agents retrieve without keeping it; the
+ * count is the same either way. */
+static void
+test_fetched_counted (gconstpointer data)
+{
+  gboolean keep = GPOINTER_TO_INT (data);
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (3);
+  g_autoptr (GError) error = NULL;
+
+  pochta_simulation_set_keep_fetched (simulation, keep);
+  for (guint i = 0; i < 2; i++)
+    pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Hi",
+                              "Hello!\n", &error);
+  pochta_simulation_run_until_idle (simulation);
+  pochta_simulation_fetch (simulation, PETROV, FALSE, &error);
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_no_error (error);
+
+  g_autoptr (GPtrArray) fetched = pochta_simulation_dup_fetched (simulation, PETROV);
+  g_assert_cmpuint (pochta_simulation_get_n_fetched (simulation, PETROV), ==, 2);
+  g_assert_cmpuint (pochta_simulation_get_n_fetched (simulation, "petrov@COMP3.otd2.constr.org"), ==, 2);
+  g_assert_cmpuint (pochta_simulation_get_n_fetched (simulation, IVANOV), ==, 0);
+  g_assert_cmpuint (fetched->len, ==, keep ? 2 : 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -416,5 +441,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/simulation/refused-actions", test_refused_actions);
   g_test_add_func ("/sim/simulation/end-mid-flight", test_end_mid_flight);
   g_test_add_func ("/sim/simulation/line-limit", test_line_limit);
+  g_test_add_data_func ("/sim/simulation/fetched/kept", GINT_TO_POINTER (TRUE), test_fetched_counted);
+  g_test_add_data_func ("/sim/simulation/fetched/counted", GINT_TO_POINTER (FALSE),
+                        test_fetched_counted);
   return g_test_run ();
 }
