@@ -276,6 +276,8 @@ cli_serve (int argc, char **argv)
   if (options.maildir != NULL && !pochta_simulation_set_maildir (simulation, options.maildir, &error))
     return fail (error->message);
   pochta_simulation_set_line_limit (simulation, (guint) options.transcript_limit);
+  /* The transcript is written at the end; nobody watches it grow. */
+  pochta_simulation_set_announce_items (simulation, FALSE);
   g_signal_connect (simulation, "line-limit-reached", G_CALLBACK (on_line_limit_reached), NULL);
 
   PochtaBridgeConfig config = {

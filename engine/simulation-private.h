@@ -35,6 +35,10 @@ struct _PochtaSimContext
   gint64 connect_timeout;
   /* Record lines in the transcript (a benchmark may not want them). */
   gboolean record_lines;
+  /* Emit item-added (a loopback server that records lines for its
+   * transcript file has nobody listening, and an emission costs more
+   * than recording the line). */
+  gboolean announce_items;
   /* After this many lines recording stops (0: never), with a note. */
   guint line_limit;
   /* Keep MTA events in the transcript; when FALSE they are only

@@ -56,7 +56,8 @@ void
 pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item)
 {
   g_return_if_fail (context != NULL && item != NULL);
-  g_signal_emit (context->simulation, signals[SIGNAL_ITEM_ADDED], 0, item);
+  if (context->announce_items)
+    g_signal_emit (context->simulation, signals[SIGNAL_ITEM_ADDED], 0, item);
   if (item->kind == POCHTA_ITEM_LINE && item->line_number == context->line_limit)
     reach_line_limit (context, item->time);
 }
@@ -70,6 +71,9 @@ pochta_sim_context_record (PochtaSimContext *context,
 {
   g_return_if_fail (context != NULL && host != NULL && event != NULL);
 
+  /* Neither kept nor announced: not even formatted. */
+  if (!context->record_events && !context->announce_items)
+    return;
   va_list args;
   va_start (args, format);
   g_autofree char *text = g_strdup_vprintf (format, args);
@@ -250,6 +254,7 @@ pochta_simulation_new (PochtaNetwork *network,
   context->fetched = pochta_ascii_case_table_new ((GDestroyNotify) g_ptr_array_unref);
   context->n_fetched = pochta_ascii_case_table_new (NULL);
   context->keep_fetched = TRUE;
+  context->announce_items = TRUE;
 
   pochta_mta_config_init_defaults (&mta_config);
   GPtrArray *hosts = pochta_network_get_hosts (network);
@@ -375,6 +380,13 @@ pochta_simulation_set_record_events (PochtaSimulation *self, gboolean record)
 {
   g_return_if_fail (POCHTA_IS_SIMULATION (self));
   self->context.record_events = record;
+}
+
+void
+pochta_simulation_set_announce_items (PochtaSimulation *self, gboolean announce)
+{
+  g_return_if_fail (POCHTA_IS_SIMULATION (self));
+  self->context.announce_items = announce;
 }
 
 void

@@ -96,6 +96,9 @@ gboolean pochta_simulation_set_relay_host (PochtaSimulation *self,
 void pochta_simulation_set_connect_timeout (PochtaSimulation *self, gint64 usec);
 /* Greylisting's minimum retry delay on every host; default 5 minutes. */
 void pochta_simulation_set_greylist_delay (PochtaSimulation *self, gint64 usec);
+/* Emit "item-added" for every item (default TRUE); FALSE for a caller
+ * that only reads the transcript afterwards. */
+void pochta_simulation_set_announce_items (PochtaSimulation *self, gboolean announce);
 /* After limit lines (0, the default: no limit) the transcript records no
  * more lines, says so in a note, and "line-limit-reached" (guint limit)
  * is emitted; MTA events are still recorded.  Set before the run. */

@@ -428,6 +428,39 @@ test_fetched_counted (gconstpointer data)
   g_assert_cmpuint (fetched->len, ==, keep ? 2 : 0);
 }
 
+static void
+count_item (PochtaSimulation *simulation, const PochtaTranscriptItem *item, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Items not announced are still recorded; announced again, they are
+ * signalled again. */
+static void
+test_announce_items (void)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (5);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+  guint announced = 0;
+
+  g_signal_connect (simulation, "item-added", G_CALLBACK (count_item), &announced);
+  pochta_simulation_set_announce_items (simulation, FALSE);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "One",
+                            "Hello!\n", &error);
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_no_error (error);
+  guint recorded = pochta_transcript_get_n_items (transcript);
+  g_assert_cmpuint (recorded, >, 20);
+  g_assert_cmpuint (announced, ==, 0);
+
+  pochta_simulation_set_announce_items (simulation, TRUE);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Two",
+                            "Hello!\n", &error);
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_cmpuint (announced, ==, pochta_transcript_get_n_items (transcript) - recorded);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,6 +474,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/simulation/refused-actions", test_refused_actions);
   g_test_add_func ("/sim/simulation/end-mid-flight", test_end_mid_flight);
   g_test_add_func ("/sim/simulation/line-limit", test_line_limit);
+  g_test_add_func ("/sim/simulation/announce-items", test_announce_items);
   g_test_add_data_func ("/sim/simulation/fetched/kept", GINT_TO_POINTER (TRUE), test_fetched_counted);
   g_test_add_data_func ("/sim/simulation/fetched/counted", GINT_TO_POINTER (FALSE),
                         test_fetched_counted);
