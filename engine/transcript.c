@@ -23,6 +23,14 @@ struct _PochtaTranscript
   /* Verbs, status codes, state names, hosts and MTA events, one copy
    * each: a transcript of a million lines names a few dozen of them. */
   GHashTable *strings;
+  /* The last few strings interned by intern () and their pool copies:
+   * every line names its states, mostly the same few. */
+  struct
+  {
+    const char *text;
+    char *pooled;
+  } recent[8];
+  guint next_recent;
   GPtrArray *connections; /* of Connection*, index = id - 1 */
   guint n_lines;
 };
@@ -175,10 +183,22 @@ intern_slice (PochtaTranscript *self, const char *text, gsize length, gboolean u
   return pooled;
 }
 
+/* intern_slice () for a whole string, asking the recent ones first.  A
+ * caller's pointer may be reused for other text, so a hit is checked
+ * against the pooled copy, which is cheap next to hashing. */
 static char *
 intern (PochtaTranscript *self, const char *text)
 {
-  return text != NULL ? intern_slice (self, text, strlen (text), FALSE) : NULL;
+  if (text == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (self->recent); i++)
+    if (self->recent[i].text == text && strcmp (self->recent[i].pooled, text) == 0)
+      return self->recent[i].pooled;
+  char *pooled = intern_slice (self, text, strlen (text), FALSE);
+  guint slot = self->next_recent++ % G_N_ELEMENTS (self->recent);
+  self->recent[slot].text = text;
+  self->recent[slot].pooled = pooled;
+  return pooled;
 }
 
 static void

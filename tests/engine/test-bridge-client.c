@@ -83,9 +83,9 @@ write_in_chunks (PochtaBridgeClient *client, const guint8 *data, gsize len, Feed
 
   while (done < len)
     {
-      gsize n = feed == FEED_WHOLE      ? len - done
-                : feed == FEED_BYTEWISE ? 1
-                                        : MIN (len - done, (gsize) g_rand_int_range (rand, 1, 17));
+      /* Drawn once: MIN () evaluates its arguments twice. */
+      gsize chunk = feed == FEED_RANDOM ? (gsize) g_rand_int_range (rand, 1, 17) : 1;
+      gsize n = feed == FEED_WHOLE ? len - done : MIN (len - done, chunk);
       pochta_bridge_client_write (client, data + done, n);
       done += n;
     }

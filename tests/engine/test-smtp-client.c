@@ -189,7 +189,7 @@ feed_server (Run *run, const char *bytes, gsize len)
 
   while (offset < len)
     {
-      gsize chunk = MIN (next_chunk (run, len - offset), len - offset);
+      gsize chunk = next_chunk (run, len - offset);
       gssize used = pochta_smtp_client_feed (run->client, (const guint8 *) bytes + offset, chunk);
       g_assert_cmpint (used, >=, 0);
       g_assert_cmpint (used, <=, chunk);
@@ -2000,7 +2000,7 @@ wire_server_to_client (Wire *wire)
 
   if (len == 0 || pochta_smtp_client_is_done (wire->run->client))
     return FALSE;
-  gsize chunk = MIN (next_chunk (wire->run, len), len);
+  gsize chunk = next_chunk (wire->run, len);
   gssize used = pochta_smtp_client_feed (wire->run->client, data, chunk);
   g_assert_cmpint (used, >=, 0);
   pochta_smtp_server_consume_output (wire->server, (gsize) used);
@@ -2017,7 +2017,7 @@ wire_client_to_server (Wire *wire)
 
   if (len == 0 || pochta_smtp_server_get_state (wire->server) == POCHTA_SMTP_STATE_CLOSED)
     return FALSE;
-  gsize chunk = MIN (next_chunk (wire->run, len), len);
+  gsize chunk = next_chunk (wire->run, len);
   gssize used = pochta_smtp_server_feed (wire->server, data, chunk);
   g_assert_cmpint (used, >=, 0);
   g_string_append_len (wire->run->written, (const char *) data, (gsize) used);
