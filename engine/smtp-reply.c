@@ -7,46 +7,18 @@
 
 #include "smtp-reply.h"
 
-/* The lines of a reply are gathered in the parser's buffers, which it
- * keeps from reply to reply; a whole reply is then one block with its
- * texts, and an array pointing into it (every reply of every client
- * session passes here). */
 struct _PochtaSmtpReplyParser
 {
   guint max_lines;
-  guint code;       /* of the reply being gathered; 0 when none is */
-  GString *texts;   /* its lines so far, each ending in NUL */
-  GArray *starts;   /* of gsize: where each line begins in texts */
+  PochtaSmtpReply *pending; /* a multi-line reply whose last line has not come */
 };
 
-/* Kept between replies: a reply's buffer, unless a long one made it big. */
-#define KEPT_TEXTS_MAX (16 * 1024)
-
-static void
-parser_reset (PochtaSmtpReplyParser *self)
-{
-  self->code = 0;
-  if (self->texts->allocated_len > KEPT_TEXTS_MAX)
-    {
-      g_string_free (self->texts, TRUE);
-      self->texts = g_string_sized_new (256);
-    }
-  g_string_truncate (self->texts, 0);
-  g_array_set_size (self->starts, 0);
-}
-
 static PochtaSmtpReply *
-take_reply (PochtaSmtpReplyParser *self)
+reply_new (guint code)
 {
-  PochtaSmtpReply *reply = g_malloc (sizeof *reply + self->texts->len);
-  char *texts = (char *) (reply + 1);
-
-  memcpy (texts, self->texts->str, self->texts->len);
-  reply->code = self->code;
-  reply->lines = g_ptr_array_sized_new (self->starts->len);
-  for (guint i = 0; i < self->starts->len; i++)
-    g_ptr_array_add (reply->lines, texts + g_array_index (self->starts, gsize, i));
-  parser_reset (self);
+  PochtaSmtpReply *reply = g_new0 (PochtaSmtpReply, 1);
+  reply->code = code;
+  reply->lines = g_ptr_array_new_with_free_func (g_free);
   return reply;
 }
 
@@ -81,8 +53,6 @@ pochta_smtp_reply_parser_new (guint max_lines)
 
   PochtaSmtpReplyParser *self = g_new0 (PochtaSmtpReplyParser, 1);
   self->max_lines = max_lines;
-  self->texts = g_string_sized_new (256);
-  self->starts = g_array_new (FALSE, FALSE, sizeof (gsize));
   return self;
 }
 
@@ -91,8 +61,7 @@ pochta_smtp_reply_parser_free (PochtaSmtpReplyParser *self)
 {
   if (self == NULL)
     return;
-  g_string_free (self->texts, TRUE);
-  g_array_unref (self->starts);
+  pochta_smtp_reply_free (self->pending);
   g_free (self);
 }
 
@@ -100,7 +69,7 @@ gboolean
 pochta_smtp_reply_parser_in_reply (PochtaSmtpReplyParser *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  return self->code != 0;
+  return self->pending != NULL;
 }
 
 /* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39.  Replies starting
@@ -135,7 +104,7 @@ text_is_clean (const char *text, gsize len)
 static PochtaSmtpReplyStatus
 malformed (PochtaSmtpReplyParser *self, char **out_error, char *error)
 {
-  parser_reset (self);
+  g_clear_pointer (&self->pending, pochta_smtp_reply_free);
   if (out_error != NULL)
     *out_error = error;
   else
@@ -183,25 +152,24 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
     return malformed (self, out_error,
                       g_strdup ("reply text contains a control character (RFC 5321 §4.2)"));
 
-  if (self->code != 0 && self->code != code)
+  if (self->pending != NULL && self->pending->code != code)
     return malformed (self, out_error,
                       g_strdup_printf ("multi-line reply %u continues with code %u; every line "
                                        "must carry the same code (RFC 5321 §4.2.1)",
-                                       self->code, code));
+                                       self->pending->code, code));
 
-  self->code = code;
-  if (self->starts->len >= self->max_lines)
+  if (self->pending == NULL)
+    self->pending = reply_new (code);
+
+  if (self->pending->lines->len >= self->max_lines)
     return malformed (self, out_error,
                       g_strdup_printf ("reply %u has more than %u lines", code, self->max_lines));
 
-  gsize start = self->texts->len;
-  g_array_append_val (self->starts, start);
-  g_string_append_len (self->texts, text, (gssize) text_len);
-  g_string_append_c (self->texts, '\0');
+  g_ptr_array_add (self->pending->lines, g_strndup (text, text_len));
 
   if (!last)
     return POCHTA_SMTP_REPLY_INCOMPLETE;
 
-  *out_reply = take_reply (self);
+  *out_reply = g_steal_pointer (&self->pending);
   return POCHTA_SMTP_REPLY_COMPLETE;
 }
