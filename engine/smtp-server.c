@@ -296,7 +296,9 @@ write_reply_line (PochtaSmtpServer *self, guint code, gboolean more, const char 
   line[len++] = (char) ('0' + code / 10 % 10);
   line[len++] = (char) ('0' + code % 10);
   line[len++] = more ? '-' : ' ';
-  for (; enhanced != NULL && *enhanced != '\0'; enhanced++)
+  /* An enhanced code is at most 9 octets (RFC 3463 §2); bounded all the
+   * same, as everything that goes into the line. */
+  for (; enhanced != NULL && *enhanced != '\0' && len < 16; enhanced++)
     line[len++] = *enhanced;
   if (len > 4)
     line[len++] = ' ';
