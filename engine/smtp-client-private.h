@@ -77,7 +77,10 @@ struct _PochtaSmtpClient
 
   /* The session. */
   PochtaSmtpClientState state;
-  GQueue expected;              /* of Expected*, oldest first */
+  /* Expected by value, oldest first from expected_head: a FIFO that
+   * costs no allocation per command. */
+  GArray *expected;
+  guint expected_head;
   char *greeting_domain;        /* the 220's first word (RFC 5321 §4.2) */
   GPtrArray *extensions;        /* of char*: EHLO lines after the first */
   gboolean pipelining;

@@ -208,12 +208,11 @@ pochta_smtp_client_new (const PochtaSmtpClientConfig *config)
   pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
   pochta_event_queue_set_report_received (self->events, !config->no_received_line_events);
   self->extensions = g_ptr_array_new_with_free_func (g_free);
-  g_queue_init (&self->expected);
+  self->expected = g_array_sized_new (FALSE, FALSE, sizeof (Expected), 8);
 
   /* The first thing on the wire is the server's greeting (RFC 5321 §3.1). */
-  Expected *greeting = g_new0 (Expected, 1);
-  greeting->kind = POCHTA_SMTP_CLIENT_STATE_GREETING;
-  g_queue_push_tail (&self->expected, greeting);
+  Expected greeting = { .kind = POCHTA_SMTP_CLIENT_STATE_GREETING };
+  g_array_append_val (self->expected, greeting);
   self->state = POCHTA_SMTP_CLIENT_STATE_GREETING;
   return self;
 }
@@ -237,7 +236,7 @@ pochta_smtp_client_free (PochtaSmtpClient *self)
   pochta_smtp_reply_parser_free (self->parser);
   g_byte_array_unref (self->output);
   pochta_event_queue_free (self->events);
-  g_queue_clear_full (&self->expected, g_free);
+  g_array_unref (self->expected);
   g_free (self->greeting_domain);
   g_ptr_array_unref (self->extensions);
   pochta_sasl_client_free (self->sasl);
@@ -285,17 +284,51 @@ queue_line (PochtaSmtpClient *self, const char *line, gsize len, gboolean in_dat
                                 self->state, in_data);
 }
 
+/* ---- the FIFO of expected replies ---- */
+
+static gboolean
+nothing_expected (PochtaSmtpClient *self)
+{
+  return self->expected_head >= self->expected->len;
+}
+
+/* The oldest; valid until the next push. */
+static Expected *
+first_expected (PochtaSmtpClient *self)
+{
+  g_assert (!nothing_expected (self));
+  return &g_array_index (self->expected, Expected, self->expected_head);
+}
+
+static void
+clear_expected (PochtaSmtpClient *self)
+{
+  self->expected_head = 0;
+  self->expected->len = 0;  /* plain values: nothing to clear */
+}
+
+static Expected
+pop_expected (PochtaSmtpClient *self)
+{
+  Expected first = *first_expected (self);
+  if (++self->expected_head == self->expected->len)
+    clear_expected (self);
+  return first;
+}
+
 /* Remembers that a reply of this kind is due.  When nothing else is
  * outstanding the session is now waiting for exactly this reply. */
 static void
 expect_reply (PochtaSmtpClient *self, PochtaSmtpClientState kind, guint index)
 {
-  if (g_queue_is_empty (&self->expected))
-    enter_state (self, kind);
-  Expected *expected = g_new0 (Expected, 1);
-  expected->kind = kind;
-  expected->index = index;
-  g_queue_push_tail (&self->expected, expected);
+  Expected expected = { .kind = kind, .index = index };
+
+  if (nothing_expected (self))
+    {
+      clear_expected (self);
+      enter_state (self, kind);
+    }
+  g_array_append_val (self->expected, expected);
 }
 
 /* The command (or the data) awaiting the newest expected reply has been
@@ -303,8 +336,8 @@ expect_reply (PochtaSmtpClient *self, PochtaSmtpClientState kind, guint index)
 static void
 mark_sent (PochtaSmtpClient *self)
 {
-  Expected *expected = g_queue_peek_tail (&self->expected);
-  expected->sent_at = self->output_total;
+  g_assert (!nothing_expected (self));
+  g_array_index (self->expected, Expected, self->expected->len - 1).sent_at = self->output_total;
 }
 
 void
@@ -404,7 +437,7 @@ decide_open_by_reply (PochtaSmtpClient *self, gboolean only_accepted, const Poch
 static void
 finish (PochtaSmtpClient *self, const char *closed_reason)
 {
-  g_queue_clear_full (&self->expected, g_free);
+  clear_expected (self);
   g_clear_pointer (&self->sasl, pochta_sasl_client_free);
   enter_state (self, POCHTA_SMTP_CLIENT_STATE_DONE);
   pochta_event_queue_push_text (self->events, POCHTA_EVENT_CLOSED, closed_reason);
@@ -584,7 +617,7 @@ send_envelope_group (PochtaSmtpClient *self)
 static void
 continue_envelope (PochtaSmtpClient *self)
 {
-  if (!g_queue_is_empty (&self->expected))
+  if (!nothing_expected (self))
     return;
   if (self->mail_refused)
     pochta_smtp_client_send_quit (self);
@@ -819,7 +852,7 @@ on_rset (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
   /* RFC 5321 §4.1.1.5: RSET always gets 250; whatever it got, the session
    * only has QUIT left to say. */
-  if (g_queue_is_empty (&self->expected))
+  if (nothing_expected (self))
     pochta_smtp_client_send_quit (self);
 }
 
@@ -908,8 +941,8 @@ command_name (PochtaSmtpClientState kind)
 static void
 handle_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
-  g_autofree Expected *expected = g_queue_pop_head (&self->expected);
-  g_assert (expected != NULL);
+  Expected popped = pop_expected (self);
+  const Expected *expected = &popped;
 
   if (reply->code == 421)
     {
@@ -945,9 +978,8 @@ handle_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
   if (self->state == POCHTA_SMTP_CLIENT_STATE_DONE)
     return;
   /* Never a hang: a live session always waits for some reply. */
-  g_assert (!g_queue_is_empty (&self->expected));
-  Expected *next = g_queue_peek_head (&self->expected);
-  enter_state (self, next->kind);
+  g_assert (!nothing_expected (self));
+  enter_state (self, first_expected (self)->kind);
 }
 
 /* The code of a reply line for the LINE_RECEIVED event, 0 if it has none
@@ -993,8 +1025,7 @@ handle_line (PochtaSmtpClient *self, PochtaLineStatus status)
    * has not consumed it yet) answers nothing the server could have read:
    * one reply too many somewhere earlier (RFC 5321 §4.2: exactly one
    * reply per command). */
-  Expected *due = g_queue_peek_head (&self->expected);
-  g_assert (due != NULL);
+  const Expected *due = first_expected (self);
   if (!pochta_smtp_reply_parser_in_reply (self->parser)
       && due->sent_at > self->output_total_consumed)
     {
