@@ -82,7 +82,8 @@ struct _PochtaSmtpClient
   GArray *expected;
   guint expected_head;
   char *greeting_domain;        /* the 220's first word (RFC 5321 §4.2) */
-  GPtrArray *extensions;        /* of char*: EHLO lines after the first */
+  GPtrArray *extensions;        /* of char*: EHLO lines after the first, */
+  char *extension_text;         /* ... which are kept here, one after the other */
   gboolean pipelining;
   PochtaSaslClient *sasl;
   PochtaSaslMechanism mechanism_in_use;

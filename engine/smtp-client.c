@@ -207,7 +207,7 @@ pochta_smtp_client_new (const PochtaSmtpClientConfig *config)
   self->events = pochta_event_queue_new ();
   pochta_event_queue_set_report_lines (self->events, !config->no_line_events);
   pochta_event_queue_set_report_received (self->events, !config->no_received_line_events);
-  self->extensions = g_ptr_array_new_with_free_func (g_free);
+  self->extensions = g_ptr_array_new ();
   self->expected = g_array_sized_new (FALSE, FALSE, sizeof (Expected), 8);
 
   /* The first thing on the wire is the server's greeting (RFC 5321 §3.1). */
@@ -239,6 +239,7 @@ pochta_smtp_client_free (PochtaSmtpClient *self)
   g_array_unref (self->expected);
   g_free (self->greeting_domain);
   g_ptr_array_unref (self->extensions);
+  g_free (self->extension_text);
   pochta_sasl_client_free (self->sasl);
   g_free (self->auth_cancel_reason);
   g_free (self->error);
@@ -676,6 +677,28 @@ after_hello (PochtaSmtpClient *self)
     pochta_smtp_client_start_transaction (self);
 }
 
+/* The EHLO reply's lines after the first, copied in one block. */
+static void
+keep_extensions (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
+{
+  gsize size = 0;
+
+  for (guint i = 1; i < reply->lines->len; i++)
+    size += strlen (g_ptr_array_index (reply->lines, i)) + 1;
+  g_ptr_array_set_size (self->extensions, 0);
+  g_free (self->extension_text);
+  self->extension_text = g_malloc (MAX (size, 1));
+  char *at = self->extension_text;
+  for (guint i = 1; i < reply->lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (reply->lines, i);
+      gsize len = strlen (line) + 1;
+      memcpy (at, line, len);
+      g_ptr_array_add (self->extensions, at);
+      at += len;
+    }
+}
+
 static void
 on_ehlo (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
@@ -694,8 +717,7 @@ on_ehlo (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
     }
   /* RFC 5321 §4.1.1.1: the first line greets, each further line is one
    * extension keyword with its parameters. */
-  for (guint i = 1; i < reply->lines->len; i++)
-    g_ptr_array_add (self->extensions, g_strdup (g_ptr_array_index (reply->lines, i)));
+  keep_extensions (self, reply);
   after_hello (self);
 }
 
