@@ -9,7 +9,12 @@
 
 struct _PochtaLineReader
 {
-  GByteArray *line;    /* the line being assembled, then the finished line */
+  /* The line being assembled, then the finished line, with room for a
+   * NUL after it: a plain buffer, since every line of every session
+   * passes through here and a library call per append showed. */
+  guint8 *line;
+  gsize line_len;
+  gsize line_alloc;
   gsize max_line;      /* including CRLF */
   gsize skipped;       /* bytes dropped from an over-long line */
   gboolean complete;   /* line holds a finished line from the last feed */
@@ -23,7 +28,8 @@ pochta_line_reader_new (gsize max_line)
   PochtaLineReader *self = g_new0 (PochtaLineReader, 1);
   /* Start small: most lines are short and the array grows on demand up to
    * max_line, never beyond. */
-  self->line = g_byte_array_sized_new (MIN (max_line, 128));
+  self->line_alloc = MIN (max_line, 128) + 1;
+  self->line = g_malloc (self->line_alloc);
   self->max_line = max_line;
   return self;
 }
@@ -33,7 +39,7 @@ pochta_line_reader_free (PochtaLineReader *self)
 {
   if (self == NULL)
     return;
-  g_byte_array_unref (self->line);
+  g_free (self->line);
   g_free (self);
 }
 
@@ -56,9 +62,7 @@ void
 pochta_line_reader_reset (PochtaLineReader *self)
 {
   g_return_if_fail (self != NULL);
-  /* Shrinking by hand: g_byte_array_set_size () goes through a general
-   * remove, a call too many on every line. */
-  self->line->len = 0;
+  self->line_len = 0;
   self->skipped = 0;
   self->complete = FALSE;
 }
@@ -67,7 +71,7 @@ gsize
 pochta_line_reader_get_pending (PochtaLineReader *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return self->complete ? 0 : self->line->len + self->skipped;
+  return self->complete ? 0 : self->line_len + self->skipped;
 }
 
 /* Appends what still fits; the rest of an over-long line is only counted.
@@ -76,11 +80,23 @@ static void
 append_bounded (PochtaLineReader *self, const guint8 *data, gsize len)
 {
   gsize room_for_content = self->max_line - 1;
-  gsize room = self->line->len < room_for_content ? room_for_content - self->line->len : 0;
+  gsize room = self->line_len < room_for_content ? room_for_content - self->line_len : 0;
   gsize take = MIN (len, room);
 
   if (take > 0)
-    g_byte_array_append (self->line, data, take);
+    {
+      /* Doubling, never past max_line and its NUL. */
+      if (self->line_len + take + 1 > self->line_alloc)
+        {
+          gsize alloc = self->line_alloc;
+          while (self->line_len + take + 1 > alloc)
+            alloc *= 2;
+          self->line_alloc = MIN (alloc, self->max_line + 1);
+          self->line = g_realloc (self->line, self->line_alloc);
+        }
+      memcpy (self->line + self->line_len, data, take);
+      self->line_len += take;
+    }
   self->skipped += len - take;
 }
 
@@ -109,11 +125,10 @@ pochta_line_reader_feed (PochtaLineReader *self,
   append_bounded (self, data, used - 1);
 
   gboolean crlf = FALSE;
-  if (self->skipped == 0 && self->line->len > 0
-      && self->line->data[self->line->len - 1] == '\r')
+  if (self->skipped == 0 && self->line_len > 0 && self->line[self->line_len - 1] == '\r')
     {
       crlf = TRUE;
-      self->line->len--;
+      self->line_len--;
     }
   else if (self->skipped > 0)
     {
@@ -140,9 +155,8 @@ pochta_line_reader_get_line (PochtaLineReader *self, gsize *out_len)
 
   /* Keep a NUL after the content for callers that print it, without
    * counting it. */
-  g_byte_array_append (self->line, (const guint8 *) "", 1);
-  self->line->len--;
+  self->line[self->line_len] = '\0';
   if (out_len != NULL)
-    *out_len = self->line->len;
-  return (const char *) self->line->data;
+    *out_len = self->line_len;
+  return (const char *) self->line;
 }
