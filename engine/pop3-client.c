@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "byte-array-private.h"
 #include "event-queue-private.h"
 #include "line-reader.h"
 #include "pop3-client.h"
@@ -145,8 +146,7 @@ send_line (PochtaPop3Client *self, const char *line)
 {
   gsize len = strlen (line);
 
-  g_byte_array_append (self->output, (const guint8 *) line, len);
-  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+  pochta_byte_array_append_line (self->output, line, len);
   self->output_total += len + 2;
   self->sent_at = self->output_total;
   self->awaiting = TRUE;
@@ -716,8 +716,7 @@ handle_body_line (PochtaPop3Client *self, const char *line, gsize len)
                           current_message (self)->number, self->max_message_size);
           return;
         }
-      g_byte_array_append (self->content, (const guint8 *) line, len);
-      g_byte_array_append (self->content, (const guint8 *) "\r\n", 2);
+      pochta_byte_array_append_line (self->content, line, len);
       return;
     }
   if (self->listing->len >= LISTING_LINES_MAX || memchr (line, '\0', len) != NULL)

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "byte-array-private.h"
 #include "event-queue-private.h"
 #include "line-reader.h"
 #include "pop3-server.h"
@@ -177,8 +178,7 @@ append_bounded (char *buf, gsize len, const char *text)
 static void
 queue_line (PochtaPop3Server *self, const char *line, gsize len, gboolean report, gboolean in_data)
 {
-  g_byte_array_append (self->output, (const guint8 *) line, len);
-  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+  pochta_byte_array_append_line (self->output, line, len);
   if (report)
     pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, 0,
                                   self->state, in_data);
@@ -217,8 +217,7 @@ queue_reply (PochtaPop3Server *self, gboolean ok, const char *code, const char *
       len = append_bounded (line, len, " ");
       len = append_bounded (line, len, text);
     }
-  g_byte_array_append (self->output, (const guint8 *) line, (guint) len);
-  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+  pochta_byte_array_append_line (self->output, line, len);
 
   if (!pochta_event_queue_reports_lines (self->events))
     return;

@@ -33,6 +33,7 @@
 
 #include <string.h>
 
+#include "byte-array-private.h"
 #include "smtp-client-private.h"
 
 /* RFC 5321 §4.5.3.1.5: reply lines are at most 512 octets with CRLF.  Real
@@ -278,8 +279,7 @@ enter_state (PochtaSmtpClient *self, PochtaSmtpClientState state)
 static void
 queue_line (PochtaSmtpClient *self, const char *line, gsize len, gboolean in_data)
 {
-  g_byte_array_append (self->output, (const guint8 *) line, len);
-  g_byte_array_append (self->output, (const guint8 *) "\r\n", 2);
+  pochta_byte_array_append_line (self->output, line, len);
   self->output_total += len + 2;
   pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, 0,
                                 self->state, in_data);

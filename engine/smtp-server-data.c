@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "byte-array-private.h"
 #include "smtp-server-private.h"
 
 /* Queue ids ("id" in Received:, the 250 text, the MESSAGE event). */
@@ -271,6 +272,5 @@ pochta_smtp_server_data_line (PochtaSmtpServer *self,
         }
       return;
     }
-  g_byte_array_append (self->message, (const guint8 *) content, content_len);
-  g_byte_array_append (self->message, (const guint8 *) "\r\n", 2);
+  pochta_byte_array_append_line (self->message, content, content_len);
 }
