@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Appending a line and its CRLF to a GByteArray in one step: every line
- * of every session goes out, or into a message, through here, and two
- * appends cost two size checks. */
+/* Lines of bytes: appending a line and its CRLF to a GByteArray in one
+ * step (every line of every session goes out, or into a message, through
+ * here, and two appends cost two size checks), and telling whether text
+ * already ends each line in CRLF. */
 #pragma once
 
 #include <glib.h>
@@ -19,6 +20,20 @@ pochta_byte_array_append_line (GByteArray *out, const void *line, gsize len)
     memcpy (out->data + at, line, len);
   out->data[at + len] = '\r';
   out->data[at + len + 1] = '\n';
+}
+
+/* TRUE when data ends in LF and a CR stands before every LF: the wire
+ * form of RFC 5321 §2.3.8 and RFC 1939 §3, as far as LFs go (a lone CR
+ * is the caller's to judge).  memchr goes a word at a time. */
+static inline gboolean
+pochta_lines_end_in_crlf (const guint8 *data, gsize len)
+{
+  if (len == 0 || data[len - 1] != '\n')
+    return FALSE;
+  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
+    if (p == data || p[-1] != '\r')
+      return FALSE;
+  return TRUE;
 }
 
 G_END_DECLS

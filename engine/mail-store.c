@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "byte-array-private.h"
 #include "mail-store.h"
 
 /* RFC 1939 §7: a unique-id is 1 to 70 characters in the range 0x21-0x7E. */
@@ -175,19 +176,6 @@ to_wire_form (const guint8 *data, gsize len)
   return g_byte_array_free_to_bytes (out);
 }
 
-/* TRUE when data is in wire form already: it ends in LF and a CR stands
- * before every LF.  memchr goes a word at a time. */
-static gboolean
-is_wire_form (const guint8 *data, gsize len)
-{
-  if (len == 0 || data[len - 1] != '\n')
-    return FALSE;
-  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
-    if (p == data || p[-1] != '\r')
-      return FALSE;
-  return TRUE;
-}
-
 /* The content in wire form; the content itself when it is (the usual
  * case: SMTP delivers CRLF lines). */
 static GBytes *
@@ -195,7 +183,7 @@ wire_form_of (GBytes *content)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (content, &len);
-  return is_wire_form (data, len) ? g_bytes_ref (content) : to_wire_form (data, len);
+  return pochta_lines_end_in_crlf (data, len) ? g_bytes_ref (content) : to_wire_form (data, len);
 }
 
 /* The size of to_wire_form (data, len), without building it. */

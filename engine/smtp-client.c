@@ -80,22 +80,19 @@ is_one_line (const char *text)
  * bare CR would let the peer see a line end the sender did not mean (SMTP
  * smuggling), so each becomes CRLF; a message must also end in CRLF
  * before the terminating "." (§4.1.1.4). */
-/* TRUE when every CR is followed by LF and every LF follows a CR: then
- * there are as many CRs as LFs and each LF has its CR before it.  Two
- * scans with memchr, which goes a word at a time. */
+/* TRUE when data is in wire form: every LF after a CR, and no CR
+ * anywhere else, that is as many CRs as LFs. */
 static gboolean
 is_wire_form (const guint8 *data, gsize len)
 {
   gsize n_cr = 0, n_lf = 0;
 
-  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
-    {
-      if (p == data || p[-1] != '\r')
-        return FALSE;
-      n_lf++;
-    }
+  if (!pochta_lines_end_in_crlf (data, len))
+    return FALSE;
   for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\r', (gsize) (end - p))) != NULL; p++)
     n_cr++;
+  for (const guint8 *p = data, *end = data + len; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
+    n_lf++;
   return n_cr == n_lf;
 }
 
@@ -107,7 +104,7 @@ normalise_message (GBytes *message)
   GByteArray *out = NULL;
   gsize copied = 0;   /* data[0..copied) is already in out */
 
-  if (len == 0 || (len >= 2 && data[len - 1] == '\n' && is_wire_form (data, len)))
+  if (len == 0 || is_wire_form (data, len))
     return g_bytes_ref (message);   /* already wire form: the common case */
 
   for (gsize i = 0; i < len; i++)
