@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The POP3 server session: RFC 1939 states and commands, RFC 2449 CAPA
- * and response codes, RFC 5034 AUTH.  Policies: see pop3-server.h. */
+ * and response codes, the maildrop.  Logging in (USER/PASS, APOP, RFC
+ * 5034 AUTH) is in pop3-server-auth.c.  Policies: see pop3-server.h. */
 #define G_LOG_DOMAIN "pochta-pop3-server"
 #include "config.h"
 
 #include <string.h>
 
 #include "byte-array-private.h"
-#include "event-queue-private.h"
-#include "line-reader.h"
-#include "pop3-server.h"
+#include "pop3-server-private.h"
 
 /* RFC 1939 §3: a response line is up to 512 octets including CRLF. */
 #define RESPONSE_LINE_MAX 512
@@ -22,78 +21,6 @@
 #define IN_AUTHORIZATION STATE_BIT (POCHTA_POP3_STATE_AUTHORIZATION)
 #define IN_TRANSACTION STATE_BIT (POCHTA_POP3_STATE_TRANSACTION)
 
-typedef enum
-{
-  ARGS_NONE,              /* STAT, NOOP, RSET, QUIT, CAPA, STLS */
-  ARGS_OPTIONAL_MESSAGE,  /* LIST [msg], UIDL [msg] */
-  ARGS_MESSAGE,           /* RETR msg, DELE msg */
-  ARGS_MESSAGE_AND_LINES, /* TOP msg n */
-  ARGS_ONE,               /* USER name */
-  ARGS_REST,              /* PASS string: the whole rest of the line */
-  ARGS_TWO,               /* APOP name digest */
-  ARGS_MECHANISM,         /* AUTH mechanism [initial-response] */
-} ArgRule;
-
-typedef struct _Command Command;
-
-typedef struct
-{
-  const char *verb;
-  guint states;     /* STATE_BIT of every state the command is valid in */
-  ArgRule args;
-  const char *usage;
-  void (*handler) (PochtaPop3Server *self, const Command *command);
-  const char *rfc;  /* where the command is defined */
-} CommandSpec;
-
-struct _Command
-{
-  const CommandSpec *spec;
-  GStrv args;          /* the arguments split at SP (not for ARGS_REST) */
-  guint n_args;
-  const char *rest;    /* ARGS_REST: everything after "PASS " */
-  guint message;       /* 0-based index in the snapshot, when one was named */
-  gboolean has_message;
-  guint64 lines;       /* TOP's second argument */
-  char *user;          /* the USER a PASS may follow, or NULL */
-};
-
-struct _PochtaPop3Server
-{
-  char *hostname;
-  PochtaPop3Limits limits;
-  PochtaGenerator *generator;
-  char *fixed_timestamp;
-  gboolean disable_apop;
-  gboolean disable_sasl;
-  guint sasl_mechanisms;
-  guint login_delay;
-  char *implementation;
-  gboolean report_data_lines;
-  PochtaPop3Policy policy;
-
-  PochtaPop3State state;
-  gboolean started;
-  PochtaLineReader *reader;
-  GByteArray *output;
-  PochtaEventQueue *events;
-
-  char *timestamp;          /* the APOP timestamp of the greeting */
-  char *pending_user;       /* a USER that PASS may follow */
-  PochtaSaslServer *sasl;   /* while an AUTH exchange runs */
-  guint bad_commands;
-  guint auth_failures;
-
-  char *login;              /* once in TRANSACTION */
-  PochtaMailboxLock *lock;
-  GPtrArray *messages;      /* the lock's snapshot, borrowed */
-  gboolean *deleted;        /* per message of the snapshot */
-};
-
-static void handle_user (PochtaPop3Server *self, const Command *command);
-static void handle_pass (PochtaPop3Server *self, const Command *command);
-static void handle_apop (PochtaPop3Server *self, const Command *command);
-static void handle_auth (PochtaPop3Server *self, const Command *command);
 static void handle_stls (PochtaPop3Server *self, const Command *command);
 static void handle_capa (PochtaPop3Server *self, const Command *command);
 static void handle_quit (PochtaPop3Server *self, const Command *command);
@@ -107,11 +34,11 @@ static void handle_top (PochtaPop3Server *self, const Command *command);
 static void handle_uidl (PochtaPop3Server *self, const Command *command);
 
 static const CommandSpec commands[] = {
-  { "USER", IN_AUTHORIZATION, ARGS_ONE, "USER name", handle_user, "RFC 1939 §7" },
-  { "PASS", IN_AUTHORIZATION, ARGS_REST, "PASS string", handle_pass, "RFC 1939 §7" },
-  { "APOP", IN_AUTHORIZATION, ARGS_TWO, "APOP name digest", handle_apop, "RFC 1939 §7" },
-  { "AUTH", IN_AUTHORIZATION, ARGS_MECHANISM, "AUTH mechanism [initial-response]", handle_auth,
-    "RFC 5034 §4" },
+  { "USER", IN_AUTHORIZATION, ARGS_ONE, "USER name", pochta_pop3_server_handle_user, "RFC 1939 §7" },
+  { "PASS", IN_AUTHORIZATION, ARGS_REST, "PASS string", pochta_pop3_server_handle_pass, "RFC 1939 §7" },
+  { "APOP", IN_AUTHORIZATION, ARGS_TWO, "APOP name digest", pochta_pop3_server_handle_apop, "RFC 1939 §7" },
+  { "AUTH", IN_AUTHORIZATION, ARGS_MECHANISM, "AUTH mechanism [initial-response]",
+    pochta_pop3_server_handle_auth, "RFC 5034 §4" },
   { "STLS", IN_AUTHORIZATION, ARGS_NONE, "STLS", handle_stls, "RFC 2595 §4" },
   { "CAPA", IN_AUTHORIZATION | IN_TRANSACTION, ARGS_NONE, "CAPA", handle_capa, "RFC 2449 §5" },
   { "QUIT", IN_AUTHORIZATION | IN_TRANSACTION, ARGS_NONE, "QUIT", handle_quit, "RFC 1939 §4, §6" },
@@ -154,8 +81,8 @@ pochta_pop3_limits_init_defaults (PochtaPop3Limits *limits)
 
 /* ---- output and events ---- */
 
-static void
-enter_state (PochtaPop3Server *self, PochtaPop3State state)
+void
+pochta_pop3_server_enter_state (PochtaPop3Server *self, PochtaPop3State state)
 {
   g_assert (self != NULL);
 
@@ -175,8 +102,12 @@ append_bounded (char *buf, gsize len, const char *text)
   return len;
 }
 
-static void
-queue_line (PochtaPop3Server *self, const char *line, gsize len, gboolean report, gboolean in_data)
+void
+pochta_pop3_server_queue_line (PochtaPop3Server *self,
+                               const char       *line,
+                               gsize             len,
+                               gboolean          report,
+                               gboolean          in_data)
 {
   pochta_byte_array_append_line (self->output, line, len);
   if (report)
@@ -187,8 +118,12 @@ queue_line (PochtaPop3Server *self, const char *line, gsize len, gboolean report
 /* The one way a status line goes out: "+OK text" or "-ERR [CODE] text",
  * cut to RFC 1939 §3's 512 octets.  The event's detail is the response
  * code (RFC 2449 §8), for the explanations. */
-static void G_GNUC_PRINTF (4, 5)
-queue_reply (PochtaPop3Server *self, gboolean ok, const char *code, const char *format, ...)
+void
+pochta_pop3_server_queue_reply (PochtaPop3Server *self,
+                                gboolean          ok,
+                                const char       *code,
+                                const char       *format,
+                                ...)
 {
   va_list args;
   g_autofree char *formatted = NULL;
@@ -234,7 +169,7 @@ queue_reply (PochtaPop3Server *self, gboolean ok, const char *code, const char *
 static void
 queue_terminator (PochtaPop3Server *self, gboolean report, gboolean in_data)
 {
-  queue_line (self, ".", 1, report, in_data);
+  pochta_pop3_server_queue_line (self, ".", 1, report, in_data);
 }
 
 /* One line of a listing (LIST, UIDL, CAPA): always reported. */
@@ -247,7 +182,7 @@ queue_listing_line (PochtaPop3Server *self, const char *format, ...)
   va_start (args, format);
   line = g_strdup_vprintf (format, args);
   va_end (args);
-  queue_line (self, line, strlen (line), TRUE, FALSE);
+  pochta_pop3_server_queue_line (self, line, strlen (line), TRUE, FALSE);
 }
 
 /* A message, or its first part, byte-stuffed (RFC 1939 §3): a line that
@@ -295,12 +230,12 @@ drop_lock (PochtaPop3Server *self)
   g_clear_pointer (&self->lock, pochta_mailbox_lock_release);
 }
 
-static void
-close_session (PochtaPop3Server *self, const char *reason)
+void
+pochta_pop3_server_close (PochtaPop3Server *self, const char *reason)
 {
   drop_lock (self);
   g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-  enter_state (self, POCHTA_POP3_STATE_CLOSED);
+  pochta_pop3_server_enter_state (self, POCHTA_POP3_STATE_CLOSED);
   pochta_event_queue_push_text (self->events, POCHTA_EVENT_CLOSED, reason);
 }
 
@@ -319,29 +254,17 @@ bad_command (PochtaPop3Server *self, const char *format, ...)
   self->bad_commands++;
   if (self->bad_commands >= self->limits.bad_commands_max)
     {
-      queue_reply (self, FALSE, NULL, "too many bad commands, closing connection");
-      close_session (self, "too many bad commands");
+      pochta_pop3_server_queue_reply (self, FALSE, NULL, "too many bad commands, closing connection");
+      pochta_pop3_server_close (self, "too many bad commands");
       return;
     }
-  queue_reply (self, FALSE, NULL, "%s", text);
-}
-
-/* A failed login attempt of any kind; after limits->auth_failures_max the
- * session closes once the -ERR is out. */
-static void
-auth_failed (PochtaPop3Server *self, const char *code, const char *text)
-{
-  enter_state (self, POCHTA_POP3_STATE_AUTHORIZATION);
-  queue_reply (self, FALSE, code, "%s", text);
-  self->auth_failures++;
-  if (self->auth_failures >= self->limits.auth_failures_max)
-    close_session (self, "too many authentication failures");
+  pochta_pop3_server_queue_reply (self, FALSE, NULL, "%s", text);
 }
 
 /* ---- the maildrop ---- */
 
-static void
-count_live (PochtaPop3Server *self, guint *out_count, gsize *out_octets)
+void
+pochta_pop3_server_count_live (PochtaPop3Server *self, guint *out_count, gsize *out_octets)
 {
   *out_count = 0;
   *out_octets = 0;
@@ -353,244 +276,28 @@ count_live (PochtaPop3Server *self, guint *out_count, gsize *out_octets)
       }
 }
 
-static const char *
-plural (guint n)
+const char *
+pochta_pop3_plural (guint n)
 {
   return n == 1 ? "" : "s";
 }
 
-/* Credentials are right: take the maildrop (RFC 1939 §4), or say why
- * not with an RFC 2449/3206 response code. */
-static void
-finish_login (PochtaPop3Server *self, const char *login)
-{
-  g_autofree char *mailbox = NULL;
-  g_autoptr (GError) error = NULL;
-
-  enter_state (self, POCHTA_POP3_STATE_AUTHORIZATION);
-  if (self->policy.login_delayed != NULL && self->policy.login_delayed (login, self->policy.user_data))
-    {
-      queue_reply (self, FALSE, "LOGIN-DELAY", "%s logged in too recently, try again later", login);
-      return;
-    }
-
-  mailbox = self->policy.resolve_mailbox != NULL
-              ? self->policy.resolve_mailbox (login, self->policy.user_data)
-              : g_strdup (login);
-  if (mailbox != NULL)
-    self->lock = pochta_mail_store_lock (self->policy.store, mailbox, &error);
-  if (self->lock == NULL)
-    {
-      if (g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_IN_USE))
-        queue_reply (self, FALSE, "IN-USE", "unable to lock maildrop: it is in use");
-      else if (mailbox == NULL
-               || g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_NO_SUCH_MAILBOX)
-               || g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_INVALID_NAME))
-        queue_reply (self, FALSE, "SYS/PERM", "no maildrop for %s here", login);
-      else
-        queue_reply (self, FALSE, "SYS/TEMP", "unable to open maildrop");
-      return;
-    }
-
-  self->login = g_strdup (login);
-  self->messages = pochta_mailbox_lock_get_messages (self->lock);
-  self->deleted = g_new0 (gboolean, self->messages->len + 1);
-  pochta_event_queue_push_text (self->events, POCHTA_EVENT_AUTHENTICATED, login);
-  enter_state (self, POCHTA_POP3_STATE_TRANSACTION);
-
-  guint count;
-  gsize octets;
-  count_live (self, &count, &octets);
-  queue_reply (self, TRUE, NULL, "%s's maildrop has %u message%s (%" G_GSIZE_FORMAT " octets)",
-               login, count, plural (count), octets);
-}
-
-/* ---- AUTHORIZATION commands ---- */
-
-static void
-handle_user (PochtaPop3Server *self, const Command *command)
-{
-  self->pending_user = g_strdup (command->args[0]);
-  queue_reply (self, TRUE, NULL, "send PASS");
-}
-
-static void
-handle_pass (PochtaPop3Server *self, const Command *command)
-{
-  if (command->user == NULL)
-    {
-      queue_reply (self, FALSE, NULL, "PASS must follow a successful USER");
-      return;
-    }
-
-  g_autofree char *secret = self->policy.get_secret (command->user, self->policy.user_data);
-  if (secret == NULL || strcmp (secret, command->rest) != 0)
-    {
-      auth_failed (self, "AUTH", "invalid user name or password");
-      return;
-    }
-  finish_login (self, command->user);
-}
-
-static gboolean
-is_hex_digest (const char *text)
-{
-  if (strlen (text) != 32)
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isxdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
-static void
-handle_apop (PochtaPop3Server *self, const Command *command)
-{
-  const char *name = command->args[0];
-  const char *digest = command->args[1];
-
-  if (self->timestamp == NULL)
-    {
-      queue_reply (self, FALSE, NULL, "APOP is not available here");
-      return;
-    }
-  if (!is_hex_digest (digest))
-    {
-      auth_failed (self, "AUTH", "permission denied");
-      return;
-    }
-
-  g_autofree char *secret = self->policy.get_secret (name, self->policy.user_data);
-  g_autofree char *expected = secret != NULL ? pochta_apop_digest (self->timestamp, secret) : NULL;
-  if (expected == NULL || g_ascii_strcasecmp (expected, digest) != 0)
-    {
-      auth_failed (self, "AUTH", "permission denied");
-      return;
-    }
-  finish_login (self, name);
-}
-
-static gboolean
-mechanism_offered (PochtaPop3Server *self, PochtaSaslMechanism mechanism)
+gboolean
+pochta_pop3_server_offers_mechanism (PochtaPop3Server *self, PochtaSaslMechanism mechanism)
 {
   return !self->disable_sasl && (self->sasl_mechanisms & (1u << mechanism)) != 0;
-}
-
-/* Acts on what the SASL server said after a start or a step. */
-static void
-sasl_progress (PochtaPop3Server *self, PochtaSaslStatus status, GBytes *challenge)
-{
-  switch (status)
-    {
-    case POCHTA_SASL_CONTINUE:
-      {
-        gsize len;
-        const guint8 *data = g_bytes_get_data (challenge, &len);
-        g_autofree char *encoded = g_base64_encode (data, len);
-        g_autofree char *line = g_strconcat ("+ ", encoded, NULL);
-
-        enter_state (self, POCHTA_POP3_STATE_SASL);
-        queue_line (self, line, strlen (line), TRUE, FALSE);
-        return;
-      }
-    case POCHTA_SASL_SUCCESS:
-      {
-        g_autofree char *login = g_strdup (pochta_sasl_server_get_login (self->sasl));
-        g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-        finish_login (self, login);
-        return;
-      }
-    case POCHTA_SASL_FAILURE:
-      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-      auth_failed (self, "AUTH", "authentication failed");
-      return;
-    case POCHTA_SASL_MALFORMED:
-    default:
-      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-      auth_failed (self, NULL, "malformed authentication exchange");
-      return;
-    }
-}
-
-static void
-handle_auth (PochtaPop3Server *self, const Command *command)
-{
-  PochtaSaslMechanism mechanism;
-
-  if (!pochta_sasl_mechanism_from_string (command->args[0], &mechanism)
-      || !mechanism_offered (self, mechanism))
-    {
-      queue_reply (self, FALSE, NULL, "unsupported authentication mechanism");
-      return;
-    }
-
-  /* RFC 5034 §4: "=" is an initial response of zero length. */
-  g_autoptr (GBytes) initial = NULL;
-  if (command->n_args == 2)
-    {
-      const char *text = command->args[1];
-      initial = strcmp (text, "=") == 0 ? g_bytes_new (NULL, 0)
-                                        : pochta_base64_decode_strict (text, strlen (text));
-      if (initial == NULL)
-        {
-          auth_failed (self, NULL, "invalid base64 in the initial response");
-          return;
-        }
-    }
-
-  self->sasl = pochta_sasl_server_new (mechanism, "pop", self->hostname, self->generator,
-                                       self->policy.get_secret, self->policy.user_data);
-  gsize len = 0;
-  const guint8 *data = initial != NULL ? g_bytes_get_data (initial, &len) : NULL;
-  g_autoptr (GBytes) challenge = NULL;
-  PochtaSaslStatus status =
-    pochta_sasl_server_start (self->sasl, initial != NULL, data, len, &challenge);
-  sasl_progress (self, status, challenge);
-}
-
-/* A line while a "+ " challenge is outstanding (RFC 5034 §4). */
-static void
-handle_sasl_response (PochtaPop3Server *self, PochtaLineStatus status, const char *line, gsize len)
-{
-  if (status != POCHTA_LINE_CRLF)
-    {
-      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-      auth_failed (self, NULL, status == POCHTA_LINE_TOO_LONG ? "authentication response too long"
-                                                              : "line must end with CRLF");
-      return;
-    }
-  if (len == 1 && line[0] == '*')
-    {
-      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-      auth_failed (self, NULL, "authentication cancelled");
-      return;
-    }
-
-  g_autoptr (GBytes) response = pochta_base64_decode_strict (line, len);
-  if (response == NULL)
-    {
-      g_clear_pointer (&self->sasl, pochta_sasl_server_free);
-      auth_failed (self, NULL, "invalid base64 in the authentication response");
-      return;
-    }
-
-  gsize response_len;
-  const guint8 *data = g_bytes_get_data (response, &response_len);
-  g_autoptr (GBytes) challenge = NULL;
-  PochtaSaslStatus sasl_status = pochta_sasl_server_step (self->sasl, data, response_len, &challenge);
-  sasl_progress (self, sasl_status, challenge);
 }
 
 static void
 handle_stls (PochtaPop3Server *self, const Command *command)
 {
-  queue_reply (self, FALSE, NULL, "TLS is not available on this server");
+  pochta_pop3_server_queue_reply (self, FALSE, NULL, "TLS is not available on this server");
 }
 
 static void
 handle_capa (PochtaPop3Server *self, const Command *command)
 {
-  queue_reply (self, TRUE, NULL, "Capability list follows");
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "Capability list follows");
   queue_listing_line (self, "TOP");
   queue_listing_line (self, "UIDL");
   queue_listing_line (self, "USER");
@@ -598,7 +305,7 @@ handle_capa (PochtaPop3Server *self, const Command *command)
     {
       GString *sasl = g_string_new ("SASL");
       for (int mechanism = 0; mechanism < POCHTA_SASL_N_MECHANISMS; mechanism++)
-        if (mechanism_offered (self, mechanism))
+        if (pochta_pop3_server_offers_mechanism (self, mechanism))
           g_string_append_printf (sasl, " %s", pochta_sasl_mechanism_to_string (mechanism));
       queue_listing_line (self, "%s", sasl->str);
       g_string_free (sasl, TRUE);
@@ -620,22 +327,23 @@ quit_from_transaction (PochtaPop3Server *self)
   guint left;
   gsize octets;
 
-  enter_state (self, POCHTA_POP3_STATE_UPDATE);
+  pochta_pop3_server_enter_state (self, POCHTA_POP3_STATE_UPDATE);
   for (guint i = 0; i < self->messages->len; i++)
     if (self->deleted[i])
       g_ptr_array_add (doomed, g_ptr_array_index (self->messages, i));
-  count_live (self, &left, &octets);
+  pochta_pop3_server_count_live (self, &left, &octets);
   gboolean removed = doomed->len == 0 || pochta_mailbox_lock_expunge (self->lock, doomed, &error);
   drop_lock (self);
 
   if (!removed)
-    queue_reply (self, FALSE, NULL, "some deleted messages not removed");
+    pochta_pop3_server_queue_reply (self, FALSE, NULL, "some deleted messages not removed");
   else if (left == 0)
-    queue_reply (self, TRUE, NULL, "%s POP3 server signing off (maildrop empty)", self->hostname);
+    pochta_pop3_server_queue_reply (self, TRUE, NULL, "%s POP3 server signing off (maildrop empty)",
+                                    self->hostname);
   else
-    queue_reply (self, TRUE, NULL, "%s POP3 server signing off (%u message%s left)",
-                 self->hostname, left, plural (left));
-  close_session (self, "QUIT");
+    pochta_pop3_server_queue_reply (self, TRUE, NULL, "%s POP3 server signing off (%u message%s left)",
+                                    self->hostname, left, pochta_pop3_plural (left));
+  pochta_pop3_server_close (self, "QUIT");
 }
 
 static void
@@ -647,8 +355,8 @@ handle_quit (PochtaPop3Server *self, const Command *command)
       return;
     }
   /* RFC 1939 §6: QUIT in AUTHORIZATION ends the session without UPDATE. */
-  queue_reply (self, TRUE, NULL, "%s POP3 server signing off", self->hostname);
-  close_session (self, "QUIT");
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "%s POP3 server signing off", self->hostname);
+  pochta_pop3_server_close (self, "QUIT");
 }
 
 /* ---- TRANSACTION commands ---- */
@@ -665,8 +373,8 @@ handle_stat (PochtaPop3Server *self, const Command *command)
   guint count;
   gsize octets;
 
-  count_live (self, &count, &octets);
-  queue_reply (self, TRUE, NULL, "%u %" G_GSIZE_FORMAT, count, octets);
+  pochta_pop3_server_count_live (self, &count, &octets);
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "%u %" G_GSIZE_FORMAT, count, octets);
 }
 
 static void
@@ -674,16 +382,16 @@ handle_list (PochtaPop3Server *self, const Command *command)
 {
   if (command->has_message)
     {
-      queue_reply (self, TRUE, NULL, "%u %" G_GSIZE_FORMAT, command->message + 1,
-                   pochta_stored_message_get_size (message_at (self, command->message)));
+      pochta_pop3_server_queue_reply (self, TRUE, NULL, "%u %" G_GSIZE_FORMAT, command->message + 1,
+                                      pochta_stored_message_get_size (message_at (self, command->message)));
       return;
     }
 
   guint count;
   gsize octets;
-  count_live (self, &count, &octets);
-  queue_reply (self, TRUE, NULL, "%u message%s (%" G_GSIZE_FORMAT " octets)", count, plural (count),
-               octets);
+  pochta_pop3_server_count_live (self, &count, &octets);
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "%u message%s (%" G_GSIZE_FORMAT " octets)", count,
+                                  pochta_pop3_plural (count), octets);
   for (guint i = 0; i < self->messages->len; i++)
     if (!self->deleted[i])
       queue_listing_line (self, "%u %" G_GSIZE_FORMAT, i + 1,
@@ -696,12 +404,12 @@ handle_uidl (PochtaPop3Server *self, const Command *command)
 {
   if (command->has_message)
     {
-      queue_reply (self, TRUE, NULL, "%u %s", command->message + 1,
-                   pochta_stored_message_get_uid (message_at (self, command->message)));
+      pochta_pop3_server_queue_reply (self, TRUE, NULL, "%u %s", command->message + 1,
+                                      pochta_stored_message_get_uid (message_at (self, command->message)));
       return;
     }
 
-  queue_reply (self, TRUE, NULL, "unique-id listing follows");
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "unique-id listing follows");
   for (guint i = 0; i < self->messages->len; i++)
     if (!self->deleted[i])
       queue_listing_line (self, "%u %s", i + 1, pochta_stored_message_get_uid (message_at (self, i)));
@@ -718,9 +426,9 @@ read_message (PochtaPop3Server *self, guint index)
   if (content != NULL)
     return content;
   if (g_error_matches (error, POCHTA_MAIL_STORE_ERROR, POCHTA_MAIL_STORE_ERROR_MESSAGE_GONE))
-    queue_reply (self, FALSE, NULL, "no such message");
+    pochta_pop3_server_queue_reply (self, FALSE, NULL, "no such message");
   else
-    queue_reply (self, FALSE, "SYS/TEMP", "cannot read message %u", index + 1);
+    pochta_pop3_server_queue_reply (self, FALSE, "SYS/TEMP", "cannot read message %u", index + 1);
   return NULL;
 }
 
@@ -735,7 +443,7 @@ handle_retr (PochtaPop3Server *self, const Command *command)
 
   gsize len;
   const guint8 *data = g_bytes_get_data (content, &len);
-  queue_reply (self, TRUE, NULL, "%" G_GSIZE_FORMAT " octets", len);
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "%" G_GSIZE_FORMAT " octets", len);
   queue_content (self, data, len);
   /* Being seen is bookkeeping for Maildir readers; a failure to record it
    * changes nothing for this client. */
@@ -775,7 +483,7 @@ handle_top (PochtaPop3Server *self, const Command *command)
 
   gsize len;
   const guint8 *data = g_bytes_get_data (content, &len);
-  queue_reply (self, TRUE, NULL, "top of message follows");
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "top of message follows");
   queue_content (self, data, top_length (data, len, command->lines));
 }
 
@@ -783,13 +491,13 @@ static void
 handle_dele (PochtaPop3Server *self, const Command *command)
 {
   self->deleted[command->message] = TRUE;
-  queue_reply (self, TRUE, NULL, "message %u deleted", command->message + 1);
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "message %u deleted", command->message + 1);
 }
 
 static void
 handle_noop (PochtaPop3Server *self, const Command *command)
 {
-  queue_reply (self, TRUE, NULL, "%s", "");
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "%s", "");
 }
 
 static void
@@ -799,9 +507,10 @@ handle_rset (PochtaPop3Server *self, const Command *command)
   gsize octets;
 
   memset (self->deleted, 0, sizeof (gboolean) * self->messages->len);
-  count_live (self, &count, &octets);
-  queue_reply (self, TRUE, NULL, "maildrop has %u message%s (%" G_GSIZE_FORMAT " octets)", count,
-               plural (count), octets);
+  pochta_pop3_server_count_live (self, &count, &octets);
+  pochta_pop3_server_queue_reply (self, TRUE, NULL,
+                                  "maildrop has %u message%s (%" G_GSIZE_FORMAT " octets)", count,
+                                  pochta_pop3_plural (count), octets);
 }
 
 /* ---- parsing ---- */
@@ -901,12 +610,12 @@ resolve_message (PochtaPop3Server *self, const char *text, Command *command)
   guint64 number = parse_decimal (text);
   if (number == 0 || number > self->messages->len)
     {
-      queue_reply (self, FALSE, NULL, "no such message");
+      pochta_pop3_server_queue_reply (self, FALSE, NULL, "no such message");
       return FALSE;
     }
   if (self->deleted[number - 1])
     {
-      queue_reply (self, FALSE, NULL, "message %u already deleted", (guint) number);
+      pochta_pop3_server_queue_reply (self, FALSE, NULL, "message %u already deleted", (guint) number);
       return FALSE;
     }
   command->message = (guint) (number - 1);
@@ -1027,7 +736,7 @@ handle_line (PochtaPop3Server *self, PochtaLineStatus status)
   pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_RECEIVED, line, len, 0,
                                 self->state, FALSE);
   if (self->state == POCHTA_POP3_STATE_SASL)
-    handle_sasl_response (self, status, line, len);
+    pochta_pop3_server_sasl_response (self, status, line, len);
   else
     handle_command (self, status, line, len);
 }
@@ -1121,7 +830,7 @@ pochta_pop3_server_start (PochtaPop3Server *self)
   self->started = TRUE;
   if (self->disable_apop)
     {
-      queue_reply (self, TRUE, NULL, "POP3 server ready");
+      pochta_pop3_server_queue_reply (self, TRUE, NULL, "POP3 server ready");
       return;
     }
   /* RFC 1939 §7: a msg-id "<process-ID.clock@hostname>" that differs on
@@ -1133,7 +842,7 @@ pochta_pop3_server_start (PochtaPop3Server *self)
                                        pochta_generator_range (self->generator, 1, 100000),
                                        pochta_generator_get_time (self->generator) / G_USEC_PER_SEC,
                                        self->hostname);
-  queue_reply (self, TRUE, NULL, "POP3 server ready %s", self->timestamp);
+  pochta_pop3_server_queue_reply (self, TRUE, NULL, "POP3 server ready %s", self->timestamp);
 }
 
 gssize
@@ -1167,7 +876,7 @@ pochta_pop3_server_feed_eof (PochtaPop3Server *self)
   g_return_if_fail (self != NULL);
 
   if (self->state != POCHTA_POP3_STATE_CLOSED)
-    close_session (self, "connection lost");
+    pochta_pop3_server_close (self, "connection lost");
 }
 
 void
@@ -1176,7 +885,7 @@ pochta_pop3_server_autologout (PochtaPop3Server *self)
   g_return_if_fail (self != NULL);
 
   if (self->state != POCHTA_POP3_STATE_CLOSED)
-    close_session (self, "autologout");
+    pochta_pop3_server_close (self, "autologout");
 }
 
 gsize
