@@ -22,6 +22,12 @@ int cli_serve (int argc, char **argv);
 /* Prints "pochta-cli COMMAND: message" and a hint to --help; returns 2. */
 int cli_usage_error (const char *command, const char *message);
 
+/* ---- cli-allocator.c ---- */
+
+/* "mimalloc 2.0.9" or "the C library's malloc": what the process
+ * allocates with. */
+char *cli_allocator_describe (void);
+
 /* ---- cli-scenario.c: what play and check share ---- */
 
 /* The language --lang names for the lesson loader: "en" is the

@@ -199,6 +199,8 @@ print_report (PochtaSimulation *simulation, Generated *generated, guint64 n_lett
   /* ru_maxrss is in kilobytes on Linux. */
   g_print (_("Cost: %.2f s of CPU (user %.2f s, system %.2f s), %.2f s of wall time, peak RSS %.1f MB\n"),
            user + system, user, system, wall, (double) after.ru_maxrss / 1024.0);
+  g_autofree char *allocator = cli_allocator_describe ();
+  g_print (_("Memory allocator: %s\n"), allocator);
 }
 
 int

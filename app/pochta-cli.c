@@ -62,7 +62,9 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "--version") == 0)
     {
+      g_autofree char *allocator = cli_allocator_describe ();
       g_print ("pochta-cli %s\n", PACKAGE_VERSION);
+      g_print (_("Memory allocator: %s\n"), allocator);
       return 0;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)

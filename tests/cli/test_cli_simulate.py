@@ -30,6 +30,11 @@ class SimulateTest(unittest.TestCase):
         self.assertRegex(lines[2], r"^Sessions: 400 SMTP, \d+ POP3, over [\d.]+ minutes of virtual time$")
         self.assertRegex(lines[3], r"^Cost: [\d.]+ s of CPU \(user [\d.]+ s, system [\d.]+ s\), "
                                    r"[\d.]+ s of wall time, peak RSS [\d.]+ MB$")
+        # The cost depends on the malloc, so the report names it, as
+        # --version does.
+        version = run("--version").stdout.splitlines()
+        self.assertEqual(lines[4], version[1])
+        self.assertRegex(lines[4], r"^Memory allocator: (mimalloc \d+\.\d+\.\d+|the C library's malloc)$")
         self.assertNotIn("\r", r.stdout)
 
     def test_same_seed_same_counts(self):
