@@ -51,6 +51,9 @@ struct _PochtaSimContext
   GHashTable *n_fetched;        /* user mailbox (any case) -> count, as a pointer */
   /* Keep what the agents retrieve (a scale run only counts it). */
   gboolean keep_fetched;
+  /* MTA event name -> how many happened (guint64*), kept or not: what a
+   * scale run reports without formatting a single event. */
+  GHashTable *event_counts;
 };
 
 /* simulation.c */

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "pochta-simulation"
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ascii-case-private.h"
@@ -62,6 +63,18 @@ pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscript
     reach_line_limit (context, item->time);
 }
 
+static void
+count_event (PochtaSimContext *context, const char *event)
+{
+  guint64 *count = g_hash_table_lookup (context->event_counts, event);
+  if (count == NULL)
+    {
+      count = g_new0 (guint64, 1);
+      g_hash_table_insert (context->event_counts, g_strdup (event), count);
+    }
+  (*count)++;
+}
+
 void
 pochta_sim_context_record (PochtaSimContext *context,
                            const char       *host,
@@ -71,6 +84,7 @@ pochta_sim_context_record (PochtaSimContext *context,
 {
   g_return_if_fail (context != NULL && host != NULL && event != NULL);
 
+  count_event (context, event);
   /* Neither kept nor announced: not even formatted. */
   if (!context->record_events && !context->announce_items)
     return;
@@ -192,6 +206,7 @@ pochta_simulation_finalize (GObject *object)
   g_hash_table_unref (context->users_by_login);
   g_hash_table_unref (context->fetched);
   g_hash_table_unref (context->n_fetched);
+  g_hash_table_unref (context->event_counts);
   pochta_generator_free (context->generator);
   pochta_network_free (context->network);
 
@@ -255,6 +270,7 @@ pochta_simulation_new (PochtaNetwork *network,
   context->n_fetched = pochta_ascii_case_table_new (NULL);
   context->keep_fetched = TRUE;
   context->announce_items = TRUE;
+  context->event_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   pochta_mta_config_init_defaults (&mta_config);
   GPtrArray *hosts = pochta_network_get_hosts (network);
@@ -968,6 +984,30 @@ pochta_simulation_get_n_fetched (PochtaSimulation *self, const char *user_mailbo
 {
   g_return_val_if_fail (POCHTA_IS_SIMULATION (self) && user_mailbox != NULL, 0);
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->context.n_fetched, user_mailbox));
+}
+
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+guint64
+pochta_simulation_get_n_events (PochtaSimulation *self, const char *event)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (self) && event != NULL, 0);
+  guint64 *count = g_hash_table_lookup (self->context.event_counts, event);
+  return count != NULL ? *count : 0;
+}
+
+GStrv
+pochta_simulation_list_events (PochtaSimulation *self)
+{
+  g_return_val_if_fail (POCHTA_IS_SIMULATION (self), NULL);
+  g_autofree gpointer *names = g_hash_table_get_keys_as_array (self->context.event_counts, NULL);
+  GStrv list = g_strdupv ((char **) names);
+  qsort (list, g_strv_length (list), sizeof (char *), compare_names);
+  return list;
 }
 
 void

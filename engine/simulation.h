@@ -224,6 +224,11 @@ pochta_simulation_dup_mailbox (PochtaSimulation *self, const char *user_mailbox,
 GPtrArray *pochta_simulation_dup_fetched (PochtaSimulation *self, const char *user_mailbox);
 /* How many messages the user's agent retrieved so far, kept or not. */
 guint pochta_simulation_get_n_fetched (PochtaSimulation *self, const char *user_mailbox);
+/* How many MTA events named event ("stored", "bounced", ...) happened,
+ * whether or not they were recorded or announced. */
+guint64 pochta_simulation_get_n_events (PochtaSimulation *self, const char *event);
+/* The names of the events that happened, sorted; free with g_strfreev. */
+GStrv pochta_simulation_list_events (PochtaSimulation *self);
 /* Keep what the agents retrieve for dup_fetched () (default TRUE); a run
  * of a hundred thousand letters only counts it. */
 void pochta_simulation_set_keep_fetched (PochtaSimulation *self, gboolean keep);

@@ -428,6 +428,77 @@ test_fetched_counted (gconstpointer data)
   g_assert_cmpuint (fetched->len, ==, keep ? 2 : 0);
 }
 
+/* The event counts match the MTA items of a recorded run, and are the
+ * same when the events are neither recorded nor announced. */
+static GHashTable *
+run_two_letters_and_a_bounce (gboolean record)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (7);
+  g_autoptr (GError) error = NULL;
+
+  pochta_simulation_set_record_events (simulation, record);
+  pochta_simulation_set_announce_items (simulation, record);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "One", "Hello!\n", &error);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, "Nobody@comp3.otd2.constr.org", NULL },
+                            "Two", "Hello!\n", &error);
+  pochta_simulation_run_until_idle (simulation);
+  g_assert_no_error (error);
+
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto (GStrv) events = pochta_simulation_list_events (simulation);
+  for (guint i = 0; events[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_assert_cmpstr (events[i - 1], <, events[i]);
+      guint64 *n = g_new (guint64, 1);
+      *n = pochta_simulation_get_n_events (simulation, events[i]);
+      g_assert_cmpuint (*n, >, 0);
+      g_hash_table_insert (counts, g_strdup (events[i]), n);
+    }
+  g_assert_cmpuint (pochta_simulation_get_n_events (simulation, "no-such-event"), ==, 0);
+
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GHashTable) items = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
+    {
+      const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
+      if (item->kind != POCHTA_ITEM_MTA)
+        continue;
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (items, item->event));
+      g_hash_table_insert (items, item->event, GUINT_TO_POINTER (n + 1));
+    }
+  if (!record)
+    g_assert_cmpuint (g_hash_table_size (items), ==, 0);
+  else
+    {
+      g_assert_cmpuint (g_hash_table_size (items), ==, g_hash_table_size (counts));
+      GHashTableIter iter;
+      gpointer name, n;
+      g_hash_table_iter_init (&iter, items);
+      while (g_hash_table_iter_next (&iter, &name, &n))
+        g_assert_cmpuint (GPOINTER_TO_UINT (n), ==, *(guint64 *) g_hash_table_lookup (counts, name));
+    }
+  return counts;
+}
+
+static void
+test_event_counts (void)
+{
+  g_autoptr (GHashTable) recorded = run_two_letters_and_a_bounce (TRUE);
+  g_autoptr (GHashTable) counted = run_two_letters_and_a_bounce (FALSE);
+
+  /* Both letters reach Petrov; Nobody's copy bounces back to Ivanov,
+   * whose mailbox stores the report. */
+  g_assert_cmpuint (*(guint64 *) g_hash_table_lookup (recorded, "stored"), ==, 3);
+  g_assert_cmpuint (*(guint64 *) g_hash_table_lookup (recorded, "bounced"), ==, 1);
+  g_assert_cmpuint (g_hash_table_size (counted), ==, g_hash_table_size (recorded));
+  GHashTableIter iter;
+  gpointer name, n;
+  g_hash_table_iter_init (&iter, recorded);
+  while (g_hash_table_iter_next (&iter, &name, &n))
+    g_assert_cmpuint (*(guint64 *) n, ==, *(guint64 *) g_hash_table_lookup (counted, name));
+}
+
 static void
 count_item (PochtaSimulation *simulation, const PochtaTranscriptItem *item, gpointer data)
 {
@@ -475,6 +546,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/simulation/end-mid-flight", test_end_mid_flight);
   g_test_add_func ("/sim/simulation/line-limit", test_line_limit);
   g_test_add_func ("/sim/simulation/announce-items", test_announce_items);
+  g_test_add_func ("/sim/simulation/event-counts", test_event_counts);
   g_test_add_data_func ("/sim/simulation/fetched/kept", GINT_TO_POINTER (TRUE), test_fetched_counted);
   g_test_add_data_func ("/sim/simulation/fetched/counted", GINT_TO_POINTER (FALSE),
                         test_fetched_counted);
