@@ -302,11 +302,12 @@ write_reply_line (PochtaSmtpServer *self, guint code, gboolean more, const char 
     line[len++] = *enhanced;
   if (len > 4)
     line[len++] = ' ';
-  for (gsize i = 0; i < text_len && len < REPLY_LINE_MAX - 2; i++)
-    {
-      guchar c = (guchar) text[i];
-      line[len++] = c >= 0x20 && c < 0x7f ? (char) c : '?';
-    }
+  gsize n = MIN (text_len, REPLY_LINE_MAX - 2 - len);
+  memcpy (line + len, text, n);
+  /* One unsigned compare a byte and no branch: the loop vectorizes. */
+  for (gsize i = len; i < len + n; i++)
+    line[i] = (guchar) line[i] - 0x20u < 0x5fu ? line[i] : '?';
+  len += n;
 
   /* A reply is never message content, not even the 354 that opens it. */
   pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, line, len, code, self->state,

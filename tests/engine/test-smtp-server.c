@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "smtp-server-private.h"
 #include "smtp-test-fixture.h"
 
 #define SEED_HOST "comp3.otd2.constr.org"
@@ -1220,6 +1221,33 @@ test_cram_md5 (void)
   fixture_destroy (replay);
 }
 
+/* A reply's text goes out printable (anything else as '?') and cut so
+ * that the line with its CRLF is 512 octets (RFC 5321 §4.5.3.1.5). */
+static void
+test_reply_text_printable (void)
+{
+  g_autoptr (PochtaGenerator) generator = pochta_generator_new (5, 0);
+  PochtaSmtpConfig config = { .hostname = SEED_HOST, .profile = POCHTA_SMTP_PROFILE_SEED, .generator = generator };
+  g_autoptr (PochtaSmtpServer) server = pochta_smtp_server_new (&config, NULL);
+  g_autofree char *long_text = g_strnfill (600, 'x');
+  const guint8 *out;
+
+  pochta_smtp_server_start (server);
+  gsize greeting = pochta_smtp_server_peek_output (server, &out);
+  pochta_smtp_server_queue_reply (server, 250, NULL, "%s", "a\001b\177c\320\237 d\te ~");
+  pochta_smtp_server_queue_reply (server, 251, NULL, "%s", long_text);
+  gsize len = pochta_smtp_server_peek_output (server, &out);
+  g_autofree char *replies = g_strndup ((const char *) out + greeting, len - greeting);
+  g_auto (GStrv) lines = g_strsplit (replies, "\r\n", -1);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[0], ==, "250 a?b?c?? d?e ~");
+  g_assert_cmpuint (strlen (lines[1]) + 2, ==, 512);
+  g_assert_true (g_str_has_prefix (lines[1], "251 xxx"));
+  g_assert_cmpuint (strspn (lines[1] + 4, "x"), ==, 506);
+  g_assert_cmpstr (lines[2], ==, "");
+}
+
 /* A12: two sessions of one host (one generator) never share a challenge. */
 static void
 test_challenges_differ (void)
@@ -1650,6 +1678,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/smtp-server/events", test_events);
   g_test_add_func ("/engine/smtp-server/events/nul", test_event_with_nul);
   g_test_add_func ("/engine/smtp-server/A10-A11/cram-md5", test_cram_md5);
+  g_test_add_func ("/engine/smtp-server/reply-text-printable", test_reply_text_printable);
   g_test_add_func ("/engine/smtp-server/A12/challenges-differ", test_challenges_differ);
   g_test_add_func ("/engine/smtp-server/A13-A14/digest-md5", test_digest_md5);
   g_test_add_func ("/engine/smtp-server/extensions", test_extensions);
