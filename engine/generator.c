@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "pochta-generator"
 #include "config.h"
 
+#include "format.h"
 #include "generator.h"
 
 struct _PochtaGenerator
@@ -128,7 +129,7 @@ pochta_format_rfc5322_date (gint64 unix_usec, int utc_offset_minutes)
   g_autoptr (GDateTime) local = g_date_time_add_minutes (utc, utc_offset_minutes);
   int offset = ABS (utc_offset_minutes);
 
-  return g_strdup_printf ("%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
+  return pochta_strdup_printf ("%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
                           days[g_date_time_get_day_of_week (local) - 1],
                           g_date_time_get_day_of_month (local),
                           months[g_date_time_get_month (local) - 1],

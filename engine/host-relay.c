@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "host-private.h"
 #include "smtp-client.h"
 
@@ -62,7 +63,7 @@ new_client (Relay *relay, const PochtaHost *target)
   if (entry->auth_login != NULL && target->profile != POCHTA_SMTP_PROFILE_RFC821)
     {
       g_autofree char *mailbox
-        = g_strdup_printf ("%s@%s", entry->auth_login, pochta_sim_host_get_name (relay->host));
+        = pochta_strdup_printf ("%s@%s", entry->auth_login, pochta_sim_host_get_name (relay->host));
       user = pochta_sim_context_find_mailbox (context, mailbox);
     }
 
@@ -103,7 +104,7 @@ on_failed (PochtaConnection *connection, const char *reason, gpointer data)
   Relay *relay = data;
   PochtaSimContext *context = pochta_sim_host_get_context (relay->host);
 
-  g_string_append_printf (relay->failures, "%sconnect to %s: %s",
+  pochta_string_append_printf (relay->failures, "%sconnect to %s: %s",
                           relay->failures->len > 0 ? "; " : "", relay->exchanger, reason);
   pochta_sim_context_record (context, pochta_sim_host_get_name (relay->host), "connect-failed",
                              "%s: connect to %s: %s", relay->attempt->entry->id, relay->exchanger,
@@ -157,7 +158,7 @@ try_next_exchanger (Relay *relay)
       relay->exchanger = g_strdup (name);
       if (target == NULL)
         {
-          g_string_append_printf (relay->failures, "%s%s: no such host",
+          pochta_string_append_printf (relay->failures, "%s%s: no such host",
                                   relay->failures->len > 0 ? "; " : "", name);
           continue;
         }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "ascii-case-private.h"
 #include "host-private.h"
 #include "pop3-server.h"
@@ -285,7 +286,7 @@ greylisted (SmtpSession *session, const PochtaSmtpEnvelope *envelope, const char
       || g_strcmp0 (session->client_host, self->description->name) == 0)
     return FALSE;
   g_autofree char *key
-    = g_strdup_printf ("%s\n%s\n%s", session->client_address, envelope->reverse_path, mailbox);
+    = pochta_strdup_printf ("%s\n%s\n%s", session->client_address, envelope->reverse_path, mailbox);
   gint64 *first = g_hash_table_lookup (self->greylist, key);
   if (first == NULL)
     {
@@ -498,7 +499,7 @@ static char *
 pop3_get_secret (const char *login, gpointer data)
 {
   PochtaSimHost *self = data;
-  g_autofree char *mailbox = g_strdup_printf ("%s@%s", login, self->description->name);
+  g_autofree char *mailbox = pochta_strdup_printf ("%s@%s", login, self->description->name);
   const PochtaUser *user = pochta_sim_context_find_mailbox (self->context, mailbox);
   return user != NULL ? g_strdup (user->password) : NULL;
 }
@@ -509,7 +510,7 @@ static char *
 pop3_resolve_mailbox (const char *login, gpointer data)
 {
   PochtaSimHost *self = data;
-  g_autofree char *mailbox = g_strdup_printf ("%s@%s", login, self->description->name);
+  g_autofree char *mailbox = pochta_strdup_printf ("%s@%s", login, self->description->name);
   const PochtaUser *user = pochta_sim_context_find_mailbox (self->context, mailbox);
 
   if (user == NULL || !pochta_mail_store_create_mailbox (self->store, user->login, NULL))

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "format.h"
 #include "byte-array-private.h"
 #include "mail-store.h"
 
@@ -260,7 +261,7 @@ make_key (PochtaMailStore *self, gint64 now_usec)
 {
   g_autofree char *random = pochta_generator_token (self->generator, 8);
 
-  return g_strdup_printf ("%" G_GINT64_FORMAT ".M%dR%s.%s",
+  return pochta_strdup_printf ("%" G_GINT64_FORMAT ".M%dR%s.%s",
                           now_usec / G_USEC_PER_SEC, (int) (now_usec % G_USEC_PER_SEC),
                           random, self->hostname);
 }
@@ -931,7 +932,7 @@ pochta_mail_store_read (PochtaMailStore *self, PochtaStoredMessage *message, GEr
 static gboolean
 move_to_cur (PochtaStoredMessage *message, const char *flags, GError **error)
 {
-  g_autofree char *file_name = g_strdup_printf ("%s:2,%s", message->key, flags);
+  g_autofree char *file_name = pochta_strdup_printf ("%s:2,%s", message->key, flags);
   g_autofree char *relative = g_build_filename ("cur", file_name, NULL);
   g_autofree char *from = g_build_filename (message->mailbox->path, message->filename, NULL);
   g_autofree char *to = g_build_filename (message->mailbox->path, relative, NULL);

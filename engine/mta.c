@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "mta.h"
 
 #define QUEUE_ID_CHARS 10
@@ -224,7 +225,7 @@ record (PochtaMta *self, const char *event, const char *format, ...)
     return;
   va_list args;
   va_start (args, format);
-  g_autofree char *text = g_strdup_vprintf (format, args);
+  g_autofree char *text = pochta_strdup_vprintf (format, args);
   va_end (args);
   self->driver.record (self, event, text, self->driver.user_data);
 }
@@ -341,7 +342,7 @@ pochta_mta_attempt_set_reply (PochtaMtaAttempt *attempt,
   g_return_if_fail (code >= 200 && code < 600);
 
   PochtaMtaRecipient *r = g_ptr_array_index (attempt->recipients, index);
-  g_autofree char *reply = g_strdup_printf ("%u %s", code, text != NULL ? text : "");
+  g_autofree char *reply = pochta_strdup_printf ("%u %s", code, text != NULL ? text : "");
   g_autofree char *status = pochta_dsn_status_of_reply (code, text);
   PochtaMtaRecipientState state = code < 300   ? POCHTA_MTA_RECIPIENT_DELIVERED
                                   : code < 500 ? POCHTA_MTA_RECIPIENT_QUEUED
@@ -646,7 +647,7 @@ pochta_mta_enqueue (PochtaMta *self, PochtaMtaEntry *pub)
 
   GString *to = g_string_new (NULL);
   for (guint i = 0; i < pub->recipients->len; i++)
-    g_string_append_printf (
+    pochta_string_append_printf (
       to, "%s<%s>", i > 0 ? ", " : "",
       ((PochtaMtaRecipient *) g_ptr_array_index (pub->recipients, i))->mailbox);
   record (self, "queued", "%s: from <%s> to %s", pub->id, pub->reverse_path, to->str);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "host.h"
 #include "mua.h"
 #include "pop3-client.h"
@@ -41,7 +42,7 @@ append_encoded (GString *out, const char *text)
       while (*end != '\0' && g_utf8_next_char (end) - p <= ENCODED_WORD_OCTETS)
         end = g_utf8_next_char (end);
       g_autofree char *b64 = g_base64_encode ((const guchar *) p, (gsize) (end - p));
-      g_string_append_printf (out, "%s=?UTF-8?B?%s?=", p == text ? "" : "\r\n ", b64);
+      pochta_string_append_printf (out, "%s=?UTF-8?B?%s?=", p == text ? "" : "\r\n ", b64);
       p = end;
     }
 }
@@ -49,7 +50,7 @@ append_encoded (GString *out, const char *text)
 static void
 append_field (GString *out, const char *name, const char *value)
 {
-  g_string_append_printf (out, "%s: ", name);
+  pochta_string_append_printf (out, "%s: ", name);
   if (is_ascii (value))
     g_string_append (out, value);
   else
@@ -65,7 +66,7 @@ append_from (GString *out, const PochtaUser *user)
     g_string_append (out, user->full_name);
   else
     append_encoded (out, user->full_name);
-  g_string_append_printf (out, " <%s@%s>\r\n", user->login, user->host);
+  pochta_string_append_printf (out, " <%s@%s>\r\n", user->login, user->host);
 }
 
 /* Lines end in CRLF on the wire (RFC 5322 §2.3), whatever the user typed. */
@@ -157,7 +158,7 @@ refuse (GError **error, PochtaSimulationError code, const char *format, ...)
 {
   va_list args;
   va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
+  g_autofree char *message = pochta_strdup_vprintf (format, args);
   va_end (args);
   g_set_error_literal (error, POCHTA_SIMULATION_ERROR, code, message);
   return FALSE;

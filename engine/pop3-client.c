@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "byte-array-private.h"
 #include "event-queue-private.h"
 #include "line-reader.h"
@@ -160,7 +161,7 @@ send_command (PochtaPop3Client *self, PochtaPop3ClientState state, const char *f
   g_autofree char *line = NULL;
 
   va_start (args, format);
-  line = g_strdup_vprintf (format, args);
+  line = pochta_strdup_vprintf (format, args);
   va_end (args);
   enter_state (self, state);
   send_line (self, line);
@@ -193,7 +194,7 @@ protocol_error (PochtaPop3Client *self, const char *format, ...)
   g_autofree char *reason = NULL;
 
   va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
+  reason = pochta_strdup_vprintf (format, args);
   va_end (args);
   record_error (self, reason);
   finish (self, reason);
@@ -214,7 +215,7 @@ give_up (PochtaPop3Client *self, const char *format, ...)
   g_autofree char *reason = NULL;
 
   va_start (args, format);
-  reason = g_strdup_vprintf (format, args);
+  reason = pochta_strdup_vprintf (format, args);
   va_end (args);
   record_error (self, reason);
   send_quit (self);
@@ -635,7 +636,7 @@ report_message (PochtaPop3Client *self, PochtaPop3ClientMessage *message)
 
   event.type = POCHTA_EVENT_MESSAGE;
   event.code = message->number;
-  event.text = message->uid != NULL ? g_strdup (message->uid) : g_strdup_printf ("%u", message->number);
+  event.text = message->uid != NULL ? g_strdup (message->uid) : pochta_strdup_printf ("%u", message->number);
   event.length = strlen (event.text);
   event.bytes = g_bytes_ref (message->content);
   pochta_event_queue_push (self->events, &event);

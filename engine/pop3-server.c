@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "byte-array-private.h"
 #include "pop3-server-private.h"
 
@@ -136,7 +137,7 @@ pochta_pop3_server_queue_reply (PochtaPop3Server *self,
   if (strcmp (format, "%s") == 0)
     text = va_arg (args, const char *);
   else if (strchr (format, '%') != NULL)
-    text = formatted = g_strdup_vprintf (format, args);
+    text = formatted = pochta_strdup_vprintf (format, args);
   va_end (args);
 
   /* Built on the stack and cut to RFC 1939 §3's 512 octets with CRLF. */
@@ -180,7 +181,7 @@ queue_listing_line (PochtaPop3Server *self, const char *format, ...)
   g_autofree char *line = NULL;
 
   va_start (args, format);
-  line = g_strdup_vprintf (format, args);
+  line = pochta_strdup_vprintf (format, args);
   va_end (args);
   pochta_pop3_server_queue_line (self, line, strlen (line), TRUE, FALSE);
 }
@@ -248,7 +249,7 @@ bad_command (PochtaPop3Server *self, const char *format, ...)
   g_autofree char *text = NULL;
 
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  text = pochta_strdup_vprintf (format, args);
   va_end (args);
 
   self->bad_commands++;
@@ -306,7 +307,7 @@ handle_capa (PochtaPop3Server *self, const Command *command)
       GString *sasl = g_string_new ("SASL");
       for (int mechanism = 0; mechanism < POCHTA_SASL_N_MECHANISMS; mechanism++)
         if (pochta_pop3_server_offers_mechanism (self, mechanism))
-          g_string_append_printf (sasl, " %s", pochta_sasl_mechanism_to_string (mechanism));
+          pochta_string_append_printf (sasl, " %s", pochta_sasl_mechanism_to_string (mechanism));
       queue_listing_line (self, "%s", sasl->str);
       g_string_free (sasl, TRUE);
     }
@@ -838,7 +839,7 @@ pochta_pop3_server_start (PochtaPop3Server *self)
   if (self->fixed_timestamp != NULL)
     self->timestamp = g_strdup (self->fixed_timestamp);
   else
-    self->timestamp = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
+    self->timestamp = pochta_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
                                        pochta_generator_range (self->generator, 1, 100000),
                                        pochta_generator_get_time (self->generator) / G_USEC_PER_SEC,
                                        self->hostname);

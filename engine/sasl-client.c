@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "sasl-private.h"
 
 /* ---- client side ---- */
@@ -218,7 +219,7 @@ client_digest_response (PochtaSaslClient *self,
   pochta_sasl_append_quoted (response, cnonce);
   g_string_append (response, ",digest-uri=");
   pochta_sasl_append_quoted (response, digest_uri);
-  g_string_append_printf (response, ",response=%s,qop=auth", value);
+  pochta_string_append_printf (response, ",response=%s,qop=auth", value);
   return client_respond (self, CLIENT_DIGEST_WAIT_RSPAUTH, pochta_sasl_bytes_from_string (response),
                          out_response);
 }

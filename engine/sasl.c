@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "sasl-private.h"
 
 /* ---- mechanism names ---- */
@@ -134,11 +135,11 @@ pochta_sasl_digest_md5_value (const char *user,
 
   g_autoptr (GString) a1 = g_string_new (NULL);
   g_string_append_len (a1, (const char *) user_hash, sizeof user_hash);
-  g_string_append_printf (a1, ":%s:%s", nonce, cnonce);
+  pochta_string_append_printf (a1, ":%s:%s", nonce, cnonce);
   /* An empty authzid is treated as absent: "authzid" only joins A1 when
    * the client asks to act as somebody (§2.1.2.1). */
   if (authzid != NULL && *authzid != '\0')
-    g_string_append_printf (a1, ":%s", authzid);
+    pochta_string_append_printf (a1, ":%s", authzid);
 
   /* §2.1.2.1 and §2.1.3: the response uses "AUTHENTICATE:" digest-uri, the
    * server's rspauth ":" digest-uri; with integrity or confidentiality the
@@ -654,7 +655,7 @@ server_cram_challenge (PochtaSaslServer *self, GBytes **out_challenge)
   gint64 seconds = pochta_generator_get_time (self->generator) / G_USEC_PER_SEC;
 
   g_free (self->challenge);
-  self->challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
+  self->challenge = pochta_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
                                      random, seconds, self->hostname);
   return server_challenge (self, SERVER_CRAM_WAIT_RESPONSE, g_string_new (self->challenge),
                            out_challenge);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "ascii-case-private.h"
 #include "bridge-client.h"
 #include "console.h"
@@ -45,7 +46,7 @@ G_DEFINE_QUARK (pochta-simulation-error-quark, pochta_simulation_error)
 static void
 reach_line_limit (PochtaSimContext *context, gint64 time)
 {
-  g_autofree char *note = g_strdup_printf ("transcript limit of %u lines reached: later lines "
+  g_autofree char *note = pochta_strdup_printf ("transcript limit of %u lines reached: later lines "
                                            "are not recorded, MTA events still are",
                                            context->line_limit);
   context->record_lines = FALSE;
@@ -90,7 +91,7 @@ pochta_sim_context_record (PochtaSimContext *context,
     return;
   va_list args;
   va_start (args, format);
-  g_autofree char *text = g_strdup_vprintf (format, args);
+  g_autofree char *text = pochta_strdup_vprintf (format, args);
   va_end (args);
   gint64 now = pochta_scheduler_get_time (context->scheduler);
   if (!context->record_events)
@@ -855,7 +856,7 @@ pochta_simulation_set_fault (PochtaSimulation *self,
     }
   if (ok)
     {
-      g_autofree char *text = g_strdup_printf ("fault %s %s %s", pochta_fault_kind_to_string (kind),
+      g_autofree char *text = pochta_strdup_printf ("fault %s %s %s", pochta_fault_kind_to_string (kind),
                                                on ? "on" : "off", target);
       gint64 now = pochta_scheduler_get_time (self->context.scheduler);
       pochta_sim_context_item_added (

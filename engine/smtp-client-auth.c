@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "smtp-client-private.h"
 
 /* RFC 5321 §4.5.3.1.4: a command line is at most 512 octets with CRLF; RFC
@@ -74,10 +75,10 @@ pochta_smtp_client_start_auth (PochtaSmtpClient *self)
     {
       g_autofree char *reason
         = self->force_mechanism
-          ? g_strdup_printf ("the server does not offer AUTH %s (it offers: %s)",
+          ? pochta_strdup_printf ("the server does not offer AUTH %s (it offers: %s)",
                              pochta_sasl_mechanism_to_string (self->mechanism),
                              pochta_smtp_client_find_extension (self, "AUTH"))
-          : g_strdup_printf ("no AUTH mechanism in common (the server offers: %s)",
+          : pochta_strdup_printf ("no AUTH mechanism in common (the server offers: %s)",
                              pochta_smtp_client_find_extension (self, "AUTH"));
       pochta_smtp_client_give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 554, reason, reason);
       return;
@@ -157,7 +158,7 @@ answer_challenge (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
     default:
       {
         g_autofree char *reason
-          = g_strdup_printf ("the server's %s challenge is malformed",
+          = pochta_strdup_printf ("the server's %s challenge is malformed",
                              pochta_sasl_mechanism_to_string (self->mechanism_in_use));
         cancel_auth (self, reason);
       }
@@ -177,7 +178,7 @@ pochta_smtp_client_on_auth (PochtaSmtpClient *self, const PochtaSmtpReply *reply
           return;
         }
       g_autofree char *text = pochta_smtp_reply_dup_text (reply);
-      g_autofree char *reason = g_strdup_printf ("AUTH cancelled: %s", self->auth_cancel_reason);
+      g_autofree char *reason = pochta_strdup_printf ("AUTH cancelled: %s", self->auth_cancel_reason);
       pochta_smtp_client_decide_open (self, FALSE, pochta_smtp_client_outcome_of_code (reply->code), reply->code, text);
       pochta_smtp_client_set_error (self, reason);
       pochta_smtp_client_send_quit (self);

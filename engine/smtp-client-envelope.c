@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "smtp-client-private.h"
 
 /* RFC 3461 §4 / RFC 4954 §8: xtext escapes '+', '=' and everything outside
@@ -20,7 +21,7 @@ append_xtext (GString *out, const char *value)
       if (c >= '!' && c <= '~' && c != '+' && c != '=')
         g_string_append_c (out, (char) c);
       else
-        g_string_append_printf (out, "+%02X", c);
+        pochta_string_append_printf (out, "+%02X", c);
     }
 }
 
@@ -35,7 +36,7 @@ pochta_smtp_client_build_mail_line (PochtaSmtpClient *self)
   g_string_append_c (line, '>');
   /* RFC 1870 §5: the size in octets with CRLF counted, without stuffing. */
   if (pochta_smtp_client_find_extension (self, "SIZE") != NULL)
-    g_string_append_printf (line, " SIZE=%" G_GSIZE_FORMAT, g_bytes_get_size (self->content));
+    pochta_string_append_printf (line, " SIZE=%" G_GSIZE_FORMAT, g_bytes_get_size (self->content));
   if (self->body_8bitmime && pochta_smtp_client_find_extension (self, "8BITMIME") != NULL)
     g_string_append (line, " BODY=8BITMIME");
   if (dsn && self->ret == POCHTA_DSN_RET_FULL)

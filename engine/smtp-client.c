@@ -33,6 +33,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "byte-array-private.h"
 #include "smtp-client-private.h"
 
@@ -459,7 +460,7 @@ pochta_smtp_client_fail_sessionf (PochtaSmtpClient *self, const char *format, ..
 {
   va_list args;
   va_start (args, format);
-  g_autofree char *reason = g_strdup_vprintf (format, args);
+  g_autofree char *reason = pochta_strdup_vprintf (format, args);
   va_end (args);
   fail_session (self, reason);
 }
@@ -486,7 +487,7 @@ void
 pochta_smtp_client_give_up_by_reply (PochtaSmtpClient *self, const PochtaSmtpReply *reply, const char *what)
 {
   g_autofree char *described = describe_reply (reply);
-  g_autofree char *reason = g_strdup_printf ("%s: %s", what, described);
+  g_autofree char *reason = pochta_strdup_printf ("%s: %s", what, described);
   decide_open_by_reply (self, FALSE, reply);
   pochta_smtp_client_set_error (self, reason);
   pochta_smtp_client_send_quit (self);
@@ -569,7 +570,7 @@ send_envelope_step (PochtaSmtpClient *self)
       }
     case STEP_VRFY:
       {
-        g_autofree char *line = g_strdup_printf ("VRFY %s",
+        g_autofree char *line = pochta_strdup_printf ("VRFY %s",
                                                  self->verify_queries[self->step_index]);
         pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_VRFY, self->step_index, line);
         if (++self->step_index == n_verify)
@@ -634,7 +635,7 @@ pochta_smtp_client_start_transaction (PochtaSmtpClient *self)
   if (server_size_limit (self, &limit) && size > limit)
     {
       g_autofree char *reason
-        = g_strdup_printf ("message of %" G_GSIZE_FORMAT " octets exceeds the server's SIZE "
+        = pochta_strdup_printf ("message of %" G_GSIZE_FORMAT " octets exceeds the server's SIZE "
                            "limit of %" G_GUINT64_FORMAT " octets (RFC 1870)", size, limit);
       pochta_smtp_client_give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 552, reason, reason);
       return;
@@ -703,7 +704,7 @@ on_ehlo (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
     {
       /* RFC 5321 §3.2: a server that does not know EHLO says 500 or 502;
        * the client then falls back to HELO. */
-      g_autofree char *line = g_strdup_printf ("HELO %s", self->hostname);
+      g_autofree char *line = pochta_strdup_printf ("HELO %s", self->hostname);
       pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_HELO, 0, line);
       return;
     }
@@ -736,7 +737,7 @@ on_mail (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
   if (reply->code / 100 != 2)
     {
       g_autofree char *described = describe_reply (reply);
-      g_autofree char *reason = g_strdup_printf ("MAIL FROM refused: %s", described);
+      g_autofree char *reason = pochta_strdup_printf ("MAIL FROM refused: %s", described);
       self->mail_refused = TRUE;
       decide_open_by_reply (self, FALSE, reply);
       pochta_smtp_client_set_error (self, reason);
@@ -893,7 +894,7 @@ static void
 on_service_closing (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
   g_autofree char *described = describe_reply (reply);
-  g_autofree char *reason = g_strdup_printf ("the server is closing the connection: %s",
+  g_autofree char *reason = pochta_strdup_printf ("the server is closing the connection: %s",
                                              described);
   decide_open_by_reply (self, FALSE, reply);
   if (self->state != POCHTA_SMTP_CLIENT_STATE_QUIT)

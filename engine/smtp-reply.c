@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "smtp-reply.h"
 
 struct _PochtaSmtpReplyParser
@@ -143,7 +144,7 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
     last = FALSE;
   else
     return malformed (self, out_error,
-                      g_strdup_printf ("reply code %u is followed by neither SP nor '-' "
+                      pochta_strdup_printf ("reply code %u is followed by neither SP nor '-' "
                                        "(RFC 5321 §4.2)", code));
 
   const char *text = len > 4 ? line + 4 : "";
@@ -154,7 +155,7 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
 
   if (self->pending != NULL && self->pending->code != code)
     return malformed (self, out_error,
-                      g_strdup_printf ("multi-line reply %u continues with code %u; every line "
+                      pochta_strdup_printf ("multi-line reply %u continues with code %u; every line "
                                        "must carry the same code (RFC 5321 §4.2.1)",
                                        self->pending->code, code));
 
@@ -163,7 +164,7 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
 
   if (self->pending->lines->len >= self->max_lines)
     return malformed (self, out_error,
-                      g_strdup_printf ("reply %u has more than %u lines", code, self->max_lines));
+                      pochta_strdup_printf ("reply %u has more than %u lines", code, self->max_lines));
 
   g_ptr_array_add (self->pending->lines, g_strndup (text, text_len));
 

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "byte-array-private.h"
 #include "smtp-server-private.h"
 
@@ -128,7 +129,7 @@ refusal (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
   if (self->line_too_long)
     {
       *out_enhanced = "5.6.0";
-      *out_text = g_strdup_printf ("Message refused: a text line is longer than %" G_GSIZE_FORMAT
+      *out_text = pochta_strdup_printf ("Message refused: a text line is longer than %" G_GSIZE_FORMAT
                                    " octets with CRLF", self->limits.text_line_max);
       return 554;
     }
@@ -141,7 +142,7 @@ refusal (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
   if (self->received_count >= self->limits.received_max)
     {
       *out_enhanced = "5.4.6";
-      *out_text = g_strdup_printf ("Message refused: %u Received: fields, a mail loop",
+      *out_text = pochta_strdup_printf ("Message refused: %u Received: fields, a mail loop",
                                    self->received_count);
       return 554;
     }
@@ -175,7 +176,7 @@ deliver (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
         pochta_event_queue_push (self->events, &event);
         *out_enhanced = "2.0.0";
         *out_text = self->info->data_ok_names_id
-                    ? g_strdup_printf ("%s %s", self->info->data_ok, id)
+                    ? pochta_strdup_printf ("%s %s", self->info->data_ok, id)
                     : g_strdup (self->info->data_ok);
         return 250;
       }

@@ -56,6 +56,7 @@
 
 #include <string.h>
 
+#include "format.h"
 #include "smtp-server-private.h"
 
 /* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with CRLF. */
@@ -366,7 +367,7 @@ pochta_smtp_server_queue_reply (PochtaSmtpServer *self,
 
   if (is_client_error (code) && ++self->bad_commands > self->limits.bad_commands_max)
     {
-      g_autofree char *text = g_strdup_printf ("%s Too many errors, closing transmission channel",
+      g_autofree char *text = pochta_strdup_printf ("%s Too many errors, closing transmission channel",
                                                self->hostname);
       write_reply (self, 421, "4.7.0", text);
       pochta_smtp_server_close (self, "421 too many errors");
@@ -381,7 +382,7 @@ pochta_smtp_server_queue_reply (PochtaSmtpServer *self,
     write_reply (self, code, enhanced, va_arg (args, const char *));
   else
     {
-      g_autofree char *text = g_strdup_vprintf (format, args);
+      g_autofree char *text = pochta_strdup_vprintf (format, args);
       write_reply (self, code, enhanced, text);
     }
   va_end (args);
@@ -792,7 +793,7 @@ handle_help (PochtaSmtpServer *self, const Command *command, const char *args)
       g_autoptr (GString) text = g_string_new ("Commands:");
       for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
         if (profile_in (self, commands[i].offered_by))
-          g_string_append_printf (text, " %s", commands[i].verb);
+          pochta_string_append_printf (text, " %s", commands[i].verb);
       g_string_append (text, "\nHELP <command> describes one command");
       pochta_smtp_server_queue_reply (self, 214, "2.0.0", "%s", text->str);
       return;
