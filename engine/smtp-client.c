@@ -506,7 +506,9 @@ pochta_smtp_client_find_extension (PochtaSmtpClient *self, const char *keyword)
   for (guint i = 0; i < self->extensions->len; i++)
     {
       const char *line = g_ptr_array_index (self->extensions, i);
-      if (g_ascii_strncasecmp (line, keyword, keyword_len) != 0)
+      /* The first letter rules out most lines without a call. */
+      if (g_ascii_toupper (line[0]) != g_ascii_toupper (keyword[0])
+          || g_ascii_strncasecmp (line, keyword, keyword_len) != 0)
         continue;
       if (line[keyword_len] == '\0')
         return "";
