@@ -216,9 +216,9 @@ static gboolean
 is_under (const char *name, const char *domain)
 {
   gsize nlen = strlen (name), dlen = strlen (domain);
-  return nlen == dlen ? g_ascii_strcasecmp (name, domain) == 0
+  return nlen == dlen ? pochta_ascii_case_equal (name, domain)
                       : nlen > dlen && name[nlen - dlen - 1] == '.'
-                          && g_ascii_strcasecmp (name + nlen - dlen, domain) == 0;
+                          && pochta_ascii_case_equal (name + nlen - dlen, domain);
 }
 
 /* This host's place among domain's MX records: 0 none, 1 the best, 2 a
@@ -231,7 +231,7 @@ mx_rank (PochtaSimHost *self, const char *domain)
     {
       const PochtaMxRecord *mx = g_ptr_array_index (records, i);
       const PochtaMxRecord *best = g_ptr_array_index (records, 0);
-      if (g_ascii_strcasecmp (mx->exchanger, self->description->name) == 0)
+      if (pochta_ascii_case_equal (mx->exchanger, self->description->name))
         return mx->preference == best->preference ? 1 : 2;
     }
   return 0;
@@ -246,9 +246,9 @@ pochta_sim_host_classify (PochtaSimHost *self, const char *mailbox, const Pochta
   const char *domain = at != NULL ? at + 1 : NULL;
   *out_user = NULL;
   if (domain == NULL)
-    return g_ascii_strcasecmp (mailbox, POSTMASTER_MAILBOX) == 0 ? POCHTA_ADDRESS_POSTMASTER
+    return pochta_ascii_case_equal (mailbox, POSTMASTER_MAILBOX) ? POCHTA_ADDRESS_POSTMASTER
                                                                   : POCHTA_ADDRESS_UNKNOWN_USER;
-  if (g_ascii_strcasecmp (domain, self->description->name) == 0)
+  if (pochta_ascii_case_equal (domain, self->description->name))
     {
       if (at - mailbox == strlen (POSTMASTER_MAILBOX)
           && g_ascii_strncasecmp (mailbox, POSTMASTER_MAILBOX, strlen (POSTMASTER_MAILBOX)) == 0)
@@ -321,7 +321,7 @@ check_recipient (const PochtaSmtpEnvelope *envelope,
     }
   if (greylisted (session, envelope, mailbox))
     return POCHTA_SMTP_RCPT_GREYLISTED;
-  if (user != NULL && g_ascii_strcasecmp (user->host, self->description->name) == 0
+  if (user != NULL && pochta_ascii_case_equal (user->host, self->description->name)
       && pochta_sim_host_is_mailbox_full (self, user->login))
     return POCHTA_SMTP_RCPT_MAILBOX_FULL;
   return POCHTA_SMTP_RCPT_OK;
@@ -601,7 +601,7 @@ hop_login (PochtaSimHost *self, const char *reverse_path)
   const PochtaUser *user = reverse_path[0] != '\0'
                              ? pochta_sim_context_find_mailbox (self->context, reverse_path)
                              : NULL;
-  if (user == NULL || g_ascii_strcasecmp (user->host, self->description->name) != 0)
+  if (user == NULL || !pochta_ascii_case_equal (user->host, self->description->name))
     return NULL;
   return g_strdup (user->login);
 }
@@ -632,7 +632,7 @@ pochta_sim_host_accept_message (PochtaSimHost *self,
         pochta_sim_context_record (self->context, self->description->name, "undeliverable",
                                    "no mailbox %s here; the message from <%s> is dropped",
                                    recipient->mailbox, reverse_path);
-      else if (user != NULL && g_ascii_strcasecmp (user->host, self->description->name) == 0)
+      else if (user != NULL && pochta_ascii_case_equal (user->host, self->description->name))
         ok &= store_locally (self, user->login, reverse_path, message);
       else if (user != NULL)
         {
