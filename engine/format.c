@@ -117,7 +117,10 @@ pochta_format_simple (char *buf, gsize size, const char *format, va_list args)
                                    : va_arg (args, unsigned int),
                       FALSE);
       else
-        put_signed (&out, longs == 2 ? va_arg (args, long long) : longs == 1 ? va_arg (args, long) : va_arg (args, int));
+        put_signed (&out,
+                    longs == 2   ? va_arg (args, long long)
+                    : longs == 1 ? va_arg (args, long)
+                                 : va_arg (args, int));
     }
   if (size > 0)
     buf[MIN (out.len, size - 1)] = '\0';

@@ -130,13 +130,13 @@ pochta_format_rfc5322_date (gint64 unix_usec, int utc_offset_minutes)
   int offset = ABS (utc_offset_minutes);
 
   return pochta_strdup_printf ("%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
-                          days[g_date_time_get_day_of_week (local) - 1],
-                          g_date_time_get_day_of_month (local),
-                          months[g_date_time_get_month (local) - 1],
-                          g_date_time_get_year (local),
-                          g_date_time_get_hour (local),
-                          g_date_time_get_minute (local),
-                          g_date_time_get_second (local),
-                          utc_offset_minutes < 0 ? '-' : '+',
-                          offset / 60, offset % 60);
+                               days[g_date_time_get_day_of_week (local) - 1],
+                               g_date_time_get_day_of_month (local),
+                               months[g_date_time_get_month (local) - 1],
+                               g_date_time_get_year (local),
+                               g_date_time_get_hour (local),
+                               g_date_time_get_minute (local),
+                               g_date_time_get_second (local),
+                               utc_offset_minutes < 0 ? '-' : '+',
+                               offset / 60, offset % 60);
 }

@@ -105,7 +105,7 @@ on_failed (PochtaConnection *connection, const char *reason, gpointer data)
   PochtaSimContext *context = pochta_sim_host_get_context (relay->host);
 
   pochta_string_append_printf (relay->failures, "%sconnect to %s: %s",
-                          relay->failures->len > 0 ? "; " : "", relay->exchanger, reason);
+                               relay->failures->len > 0 ? "; " : "", relay->exchanger, reason);
   pochta_sim_context_record (context, pochta_sim_host_get_name (relay->host), "connect-failed",
                              "%s: connect to %s: %s", relay->attempt->entry->id, relay->exchanger,
                              reason);
@@ -159,7 +159,7 @@ try_next_exchanger (Relay *relay)
       if (target == NULL)
         {
           pochta_string_append_printf (relay->failures, "%s%s: no such host",
-                                  relay->failures->len > 0 ? "; " : "", name);
+                                       relay->failures->len > 0 ? "; " : "", name);
           continue;
         }
       const PochtaHost *description = pochta_sim_host_get_description (target);

@@ -262,8 +262,8 @@ make_key (PochtaMailStore *self, gint64 now_usec)
   g_autofree char *random = pochta_generator_token (self->generator, 8);
 
   return pochta_strdup_printf ("%" G_GINT64_FORMAT ".M%dR%s.%s",
-                          now_usec / G_USEC_PER_SEC, (int) (now_usec % G_USEC_PER_SEC),
-                          random, self->hostname);
+                               now_usec / G_USEC_PER_SEC, (int) (now_usec % G_USEC_PER_SEC),
+                               random, self->hostname);
 }
 
 /* The key and flags of a Maildir file name "<key>[:2,<flags>]". */

@@ -840,9 +840,9 @@ pochta_pop3_server_start (PochtaPop3Server *self)
     self->timestamp = g_strdup (self->fixed_timestamp);
   else
     self->timestamp = pochta_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
-                                       pochta_generator_range (self->generator, 1, 100000),
-                                       pochta_generator_get_time (self->generator) / G_USEC_PER_SEC,
-                                       self->hostname);
+                                            pochta_generator_range (self->generator, 1, 100000),
+                                            pochta_generator_get_time (self->generator) / G_USEC_PER_SEC,
+                                            self->hostname);
   pochta_pop3_server_queue_reply (self, TRUE, NULL, "POP3 server ready %s", self->timestamp);
 }
 

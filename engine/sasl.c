@@ -656,7 +656,7 @@ server_cram_challenge (PochtaSaslServer *self, GBytes **out_challenge)
 
   g_free (self->challenge);
   self->challenge = pochta_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
-                                     random, seconds, self->hostname);
+                                          random, seconds, self->hostname);
   return server_challenge (self, SERVER_CRAM_WAIT_RESPONSE, g_string_new (self->challenge),
                            out_challenge);
 }

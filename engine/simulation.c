@@ -47,8 +47,8 @@ static void
 reach_line_limit (PochtaSimContext *context, gint64 time)
 {
   g_autofree char *note = pochta_strdup_printf ("transcript limit of %u lines reached: later lines "
-                                           "are not recorded, MTA events still are",
-                                           context->line_limit);
+                                                "are not recorded, MTA events still are",
+                                                context->line_limit);
   context->record_lines = FALSE;
   pochta_transcript_add_note (context->transcript, time, note);
   g_signal_emit (context->simulation, signals[SIGNAL_LINE_LIMIT_REACHED], 0, context->line_limit);
@@ -857,7 +857,7 @@ pochta_simulation_set_fault (PochtaSimulation *self,
   if (ok)
     {
       g_autofree char *text = pochta_strdup_printf ("fault %s %s %s", pochta_fault_kind_to_string (kind),
-                                               on ? "on" : "off", target);
+                                                    on ? "on" : "off", target);
       gint64 now = pochta_scheduler_get_time (self->context.scheduler);
       pochta_sim_context_item_added (
         &self->context, pochta_transcript_add_note (self->context.transcript, now, text));

@@ -76,10 +76,10 @@ pochta_smtp_client_start_auth (PochtaSmtpClient *self)
       g_autofree char *reason
         = self->force_mechanism
           ? pochta_strdup_printf ("the server does not offer AUTH %s (it offers: %s)",
-                             pochta_sasl_mechanism_to_string (self->mechanism),
-                             pochta_smtp_client_find_extension (self, "AUTH"))
+                                  pochta_sasl_mechanism_to_string (self->mechanism),
+                                  pochta_smtp_client_find_extension (self, "AUTH"))
           : pochta_strdup_printf ("no AUTH mechanism in common (the server offers: %s)",
-                             pochta_smtp_client_find_extension (self, "AUTH"));
+                                  pochta_smtp_client_find_extension (self, "AUTH"));
       pochta_smtp_client_give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 554, reason, reason);
       return;
     }
@@ -159,7 +159,7 @@ answer_challenge (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
       {
         g_autofree char *reason
           = pochta_strdup_printf ("the server's %s challenge is malformed",
-                             pochta_sasl_mechanism_to_string (self->mechanism_in_use));
+                                  pochta_sasl_mechanism_to_string (self->mechanism_in_use));
         cancel_auth (self, reason);
       }
       break;

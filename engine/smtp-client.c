@@ -573,7 +573,7 @@ send_envelope_step (PochtaSmtpClient *self)
     case STEP_VRFY:
       {
         g_autofree char *line = pochta_strdup_printf ("VRFY %s",
-                                                 self->verify_queries[self->step_index]);
+                                                      self->verify_queries[self->step_index]);
         pochta_smtp_client_send_command (self, POCHTA_SMTP_CLIENT_STATE_VRFY, self->step_index, line);
         if (++self->step_index == n_verify)
           {
@@ -638,7 +638,7 @@ pochta_smtp_client_start_transaction (PochtaSmtpClient *self)
     {
       g_autofree char *reason
         = pochta_strdup_printf ("message of %" G_GSIZE_FORMAT " octets exceeds the server's SIZE "
-                           "limit of %" G_GUINT64_FORMAT " octets (RFC 1870)", size, limit);
+                                "limit of %" G_GUINT64_FORMAT " octets (RFC 1870)", size, limit);
       pochta_smtp_client_give_up (self, POCHTA_SMTP_OUTCOME_PERMANENT, 552, reason, reason);
       return;
     }
@@ -897,7 +897,7 @@ on_service_closing (PochtaSmtpClient *self, const PochtaSmtpReply *reply)
 {
   g_autofree char *described = describe_reply (reply);
   g_autofree char *reason = pochta_strdup_printf ("the server is closing the connection: %s",
-                                             described);
+                                                  described);
   decide_open_by_reply (self, FALSE, reply);
   if (self->state != POCHTA_SMTP_CLIENT_STATE_QUIT)
     pochta_smtp_client_set_error (self, reason);

@@ -145,7 +145,7 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
   else
     return malformed (self, out_error,
                       pochta_strdup_printf ("reply code %u is followed by neither SP nor '-' "
-                                       "(RFC 5321 §4.2)", code));
+                                            "(RFC 5321 §4.2)", code));
 
   const char *text = len > 4 ? line + 4 : "";
   gsize text_len = len > 4 ? len - 4 : 0;
@@ -156,8 +156,8 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
   if (self->pending != NULL && self->pending->code != code)
     return malformed (self, out_error,
                       pochta_strdup_printf ("multi-line reply %u continues with code %u; every line "
-                                       "must carry the same code (RFC 5321 §4.2.1)",
-                                       self->pending->code, code));
+                                            "must carry the same code (RFC 5321 §4.2.1)",
+                                            self->pending->code, code));
 
   if (self->pending == NULL)
     self->pending = reply_new (code);

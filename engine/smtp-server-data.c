@@ -130,7 +130,7 @@ refusal (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
     {
       *out_enhanced = "5.6.0";
       *out_text = pochta_strdup_printf ("Message refused: a text line is longer than %" G_GSIZE_FORMAT
-                                   " octets with CRLF", self->limits.text_line_max);
+                                        " octets with CRLF", self->limits.text_line_max);
       return 554;
     }
   if (self->too_big)
@@ -143,7 +143,7 @@ refusal (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
     {
       *out_enhanced = "5.4.6";
       *out_text = pochta_strdup_printf ("Message refused: %u Received: fields, a mail loop",
-                                   self->received_count);
+                                        self->received_count);
       return 554;
     }
   return 0;

@@ -368,7 +368,7 @@ pochta_smtp_server_queue_reply (PochtaSmtpServer *self,
   if (is_client_error (code) && ++self->bad_commands > self->limits.bad_commands_max)
     {
       g_autofree char *text = pochta_strdup_printf ("%s Too many errors, closing transmission channel",
-                                               self->hostname);
+                                                    self->hostname);
       write_reply (self, 421, "4.7.0", text);
       pochta_smtp_server_close (self, "421 too many errors");
       return;
