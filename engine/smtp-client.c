@@ -1022,7 +1022,7 @@ handle_line (PochtaSmtpClient *self, PochtaLineStatus status)
 {
   gsize len;
   const char *line = pochta_line_reader_get_line (self->reader, &len);
-  g_autoptr (PochtaSmtpReply) reply = NULL;
+  const PochtaSmtpReply *reply = NULL;
   g_autofree char *error = NULL;
 
   pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_RECEIVED, line, len,

@@ -5,32 +5,26 @@
 
 #include <string.h>
 
+#include "ascii-scan-private.h"
 #include "format.h"
 #include "smtp-reply.h"
 
 struct _PochtaSmtpReplyParser
 {
   guint max_lines;
-  PochtaSmtpReply *pending; /* a multi-line reply whose last line has not come */
+  gboolean in_reply;     /* a multi-line reply whose last line has not come */
+  /* One reply, reused: a client reads a dozen replies a session, and a
+   * fresh array and a string a line cost more than parsing them.  The
+   * texts sit in one buffer, each ended by NUL; reply.lines points into
+   * it once the reply is whole (the buffer may move while it grows). */
+  PochtaSmtpReply reply;
+  char *text;
+  gsize text_len;
+  gsize text_room;
+  gsize *starts;         /* where each line's text begins */
+  guint n_starts;
+  guint starts_room;
 };
-
-static PochtaSmtpReply *
-reply_new (guint code)
-{
-  PochtaSmtpReply *reply = g_new0 (PochtaSmtpReply, 1);
-  reply->code = code;
-  reply->lines = g_ptr_array_new_with_free_func (g_free);
-  return reply;
-}
-
-void
-pochta_smtp_reply_free (PochtaSmtpReply *reply)
-{
-  if (reply == NULL)
-    return;
-  g_ptr_array_unref (reply->lines);
-  g_free (reply);
-}
 
 char *
 pochta_smtp_reply_dup_text (const PochtaSmtpReply *reply)
@@ -54,6 +48,7 @@ pochta_smtp_reply_parser_new (guint max_lines)
 
   PochtaSmtpReplyParser *self = g_new0 (PochtaSmtpReplyParser, 1);
   self->max_lines = max_lines;
+  self->reply.lines = g_ptr_array_new ();
   return self;
 }
 
@@ -62,7 +57,9 @@ pochta_smtp_reply_parser_free (PochtaSmtpReplyParser *self)
 {
   if (self == NULL)
     return;
-  pochta_smtp_reply_free (self->pending);
+  g_ptr_array_unref (self->reply.lines);
+  g_free (self->text);
+  g_free (self->starts);
   g_free (self);
 }
 
@@ -70,7 +67,7 @@ gboolean
 pochta_smtp_reply_parser_in_reply (PochtaSmtpReplyParser *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  return self->pending != NULL;
+  return self->in_reply;
 }
 
 /* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39.  Replies starting
@@ -87,25 +84,39 @@ parse_code (const char *line, gsize len)
   return (guint) (line[0] - '0') * 100 + (guint) (line[1] - '0') * 10 + (guint) (line[2] - '0');
 }
 
-/* RFC 5321 §4.2: textstring = 1*(%d09 / %d32-126).  Octets above 126 are
- * let through because SMTPUTF8 servers (RFC 6531 §3.7.4) send UTF-8 text;
- * control characters (NUL, a stray CR, ...) never belong in a reply. */
-static gboolean
-text_is_clean (const char *text, gsize len)
+static void
+start_reply (PochtaSmtpReplyParser *self, guint code)
 {
-  for (gsize i = 0; i < len; i++)
+  self->reply.code = code;
+  self->text_len = 0;
+  self->n_starts = 0;
+  self->in_reply = TRUE;
+}
+
+/* Keeps the text of one line, NUL-terminated, after the others. */
+static void
+add_line (PochtaSmtpReplyParser *self, const char *text, gsize len)
+{
+  if (self->n_starts == self->starts_room)
     {
-      guchar c = (guchar) text[i];
-      if ((c < 32 && c != '\t') || c == 127)
-        return FALSE;
+      self->starts_room = MAX (16, self->starts_room * 2);
+      self->starts = g_renew (gsize, self->starts, self->starts_room);
     }
-  return TRUE;
+  if (self->text_len + len + 1 > self->text_room)
+    {
+      self->text_room = MAX (MAX (256, self->text_room * 2), self->text_len + len + 1);
+      self->text = g_realloc (self->text, self->text_room);
+    }
+  self->starts[self->n_starts++] = self->text_len;
+  memcpy (self->text + self->text_len, text, len);
+  self->text[self->text_len + len] = '\0';
+  self->text_len += len + 1;
 }
 
 static PochtaSmtpReplyStatus
 malformed (PochtaSmtpReplyParser *self, char **out_error, char *error)
 {
-  g_clear_pointer (&self->pending, pochta_smtp_reply_free);
+  self->in_reply = FALSE;
   if (out_error != NULL)
     *out_error = error;
   else
@@ -117,7 +128,7 @@ PochtaSmtpReplyStatus
 pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
                                     const char            *line,
                                     gsize                  len,
-                                    PochtaSmtpReply      **out_reply,
+                                    const PochtaSmtpReply **out_reply,
                                     char                 **out_error)
 {
   g_return_val_if_fail (self != NULL, POCHTA_SMTP_REPLY_MALFORMED);
@@ -149,28 +160,36 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
 
   const char *text = len > 4 ? line + 4 : "";
   gsize text_len = len > 4 ? len - 4 : 0;
-  if (!text_is_clean (text, text_len))
+  /* RFC 5321 §4.2: textstring = 1*(%d09 / %d32-126).  Octets above 126
+   * are let through because SMTPUTF8 servers (RFC 6531 §3.7.4) send UTF-8
+   * text; control characters (NUL, a stray CR, ...) never belong in a
+   * reply. */
+  if (pochta_ascii_has_control (text, text_len))
     return malformed (self, out_error,
                       g_strdup ("reply text contains a control character (RFC 5321 §4.2)"));
 
-  if (self->pending != NULL && self->pending->code != code)
+  if (self->in_reply && self->reply.code != code)
     return malformed (self, out_error,
                       pochta_strdup_printf ("multi-line reply %u continues with code %u; every line "
                                             "must carry the same code (RFC 5321 §4.2.1)",
-                                            self->pending->code, code));
+                                            self->reply.code, code));
 
-  if (self->pending == NULL)
-    self->pending = reply_new (code);
+  if (!self->in_reply)
+    start_reply (self, code);
 
-  if (self->pending->lines->len >= self->max_lines)
+  if (self->n_starts >= self->max_lines)
     return malformed (self, out_error,
                       pochta_strdup_printf ("reply %u has more than %u lines", code, self->max_lines));
 
-  g_ptr_array_add (self->pending->lines, g_strndup (text, text_len));
+  add_line (self, text, text_len);
 
   if (!last)
     return POCHTA_SMTP_REPLY_INCOMPLETE;
 
-  *out_reply = g_steal_pointer (&self->pending);
+  self->in_reply = FALSE;
+  g_ptr_array_set_size (self->reply.lines, self->n_starts);
+  for (guint i = 0; i < self->n_starts; i++)
+    self->reply.lines->pdata[i] = self->text + self->starts[i];
+  *out_reply = &self->reply;
   return POCHTA_SMTP_REPLY_COMPLETE;
 }

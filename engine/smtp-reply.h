@@ -14,7 +14,6 @@ typedef struct
   GPtrArray *lines; /* of char*: the text of each line after "NNN-" / "NNN " */
 } PochtaSmtpReply;
 
-void pochta_smtp_reply_free (PochtaSmtpReply *reply);
 /* All lines' text joined with "\n". */
 char *pochta_smtp_reply_dup_text (const PochtaSmtpReply *reply);
 
@@ -32,17 +31,18 @@ typedef struct _PochtaSmtpReplyParser PochtaSmtpReplyParser;
 PochtaSmtpReplyParser *pochta_smtp_reply_parser_new (guint max_lines);
 void pochta_smtp_reply_parser_free (PochtaSmtpReplyParser *self);
 
-/* Takes one line without its CRLF. */
+/* Takes one line without its CRLF.  A COMPLETE reply belongs to the
+ * parser and stays valid until the next line is pushed: the parser keeps
+ * one reply and reuses its storage. */
 PochtaSmtpReplyStatus pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
                                                          const char            *line,
                                                          gsize                  len,
-                                                         PochtaSmtpReply      **out_reply,
+                                                         const PochtaSmtpReply **out_reply,
                                                          char                 **out_error);
 
 /* TRUE while a multi-line reply is unfinished. */
 gboolean pochta_smtp_reply_parser_in_reply (PochtaSmtpReplyParser *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PochtaSmtpReply, pochta_smtp_reply_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PochtaSmtpReplyParser, pochta_smtp_reply_parser_free)
 
 G_END_DECLS

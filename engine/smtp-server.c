@@ -56,6 +56,7 @@
 
 #include <string.h>
 
+#include "ascii-scan-private.h"
 #include "format.h"
 #include "smtp-server-private.h"
 
@@ -305,9 +306,11 @@ write_reply_line (PochtaSmtpServer *self, guint code, gboolean more, const char 
     line[len++] = ' ';
   gsize n = MIN (text_len, REPLY_LINE_MAX - 2 - len);
   memcpy (line + len, text, n);
-  /* One unsigned compare a byte and no branch: the loop vectorizes. */
-  for (gsize i = len; i < len + n; i++)
-    line[i] = (guchar) line[i] - 0x20u < 0x5fu ? line[i] : '?';
+  /* Nearly every text is printable already: a word-wise check, and a
+   * byte-wise repair only when it fails. */
+  if (!pochta_ascii_is_printable (line + len, n))
+    for (gsize i = len; i < len + n; i++)
+      line[i] = (guchar) line[i] - 0x20u < 0x5fu ? line[i] : '?';
   len += n;
 
   /* A reply is never message content, not even the 354 that opens it. */

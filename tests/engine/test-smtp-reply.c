@@ -101,7 +101,7 @@ test_reply_row (gconstpointer data)
 
   for (guint i = 0; i < MAX_ROW_LINES && row->lines[i] != NULL; i++)
     {
-      g_autoptr (PochtaSmtpReply) reply = NULL;
+      const PochtaSmtpReply *reply = NULL;
       g_autofree char *error = NULL;
       PochtaSmtpReplyStatus status
         = pochta_smtp_reply_parser_push_line (parser, row->lines[i], strlen (row->lines[i]),
@@ -151,7 +151,7 @@ test_reply_nul_in_text (void)
 {
   static const char line[] = "250 ok\0 and more";
   g_autoptr (PochtaSmtpReplyParser) parser = pochta_smtp_reply_parser_new (100);
-  g_autoptr (PochtaSmtpReply) reply = NULL;
+  const PochtaSmtpReply *reply = NULL;
   g_autofree char *error = NULL;
 
   g_assert_cmpint (pochta_smtp_reply_parser_push_line (parser, line, sizeof line - 1,
@@ -167,7 +167,7 @@ test_reply_length_counted (void)
 {
   static const char buffer[] = "250 OKtrailing";
   g_autoptr (PochtaSmtpReplyParser) parser = pochta_smtp_reply_parser_new (100);
-  g_autoptr (PochtaSmtpReply) reply = NULL;
+  const PochtaSmtpReply *reply = NULL;
 
   g_assert_cmpint (pochta_smtp_reply_parser_push_line (parser, buffer, 6, &reply, NULL),
                    ==, POCHTA_SMTP_REPLY_COMPLETE);
@@ -179,7 +179,7 @@ static void
 test_reply_dup_text (void)
 {
   g_autoptr (PochtaSmtpReplyParser) parser = pochta_smtp_reply_parser_new (100);
-  g_autoptr (PochtaSmtpReply) reply = NULL;
+  const PochtaSmtpReply *reply = NULL;
   static const char *lines[] = { "214-first", "214-", "214 last" };
 
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)

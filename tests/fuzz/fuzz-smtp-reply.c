@@ -28,7 +28,7 @@ fuzz_parser (const uint8_t *data, size_t size)
         break;
       gsize len;
       const char *line = pochta_line_reader_get_line (reader, &len);
-      PochtaSmtpReply *reply = NULL;
+      const PochtaSmtpReply *reply = NULL;
       char *error = NULL;
       PochtaSmtpReplyStatus result = pochta_smtp_reply_parser_push_line (parser, line, len, &reply, &error);
       if (result == POCHTA_SMTP_REPLY_COMPLETE)
@@ -37,7 +37,6 @@ fuzz_parser (const uint8_t *data, size_t size)
             abort ();
           g_free (pochta_smtp_reply_dup_text (reply));
         }
-      g_clear_pointer (&reply, pochta_smtp_reply_free);
       g_free (error);
       if (result == POCHTA_SMTP_REPLY_MALFORMED)
         break;
