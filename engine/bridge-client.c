@@ -321,6 +321,13 @@ bridge_next_event (gpointer session, PochtaEvent *out_event)
   return pochta_event_queue_pop (self->events, out_event);
 }
 
+static void
+bridge_set_event_sink (gpointer session, PochtaEventSink sink, gpointer user_data)
+{
+  PochtaBridgeClient *self = session;
+  pochta_event_queue_set_sink (self->events, sink, user_data);
+}
+
 static int
 bridge_get_state (gpointer session)
 {
@@ -348,5 +355,5 @@ bridge_free (gpointer session)
 /* No state names: what a real client thinks is not in the transcript. */
 const PochtaSessionClass pochta_bridge_client_session_class = {
   bridge_feed, bridge_feed_eof, bridge_peek, bridge_consume, bridge_next_event,
-  bridge_get_state, NULL, bridge_is_done, bridge_free,
+  bridge_get_state, NULL, bridge_is_done, bridge_free, NULL, bridge_set_event_sink,
 };

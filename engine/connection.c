@@ -207,6 +207,45 @@ handle_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event, 
     }
 }
 
+/* Once the connection is up, lines and state changes come through these
+ * as the sessions report them: no copy of the line and no queue between
+ * (PochtaEventSink).  They only ever run inside a session's feed, which
+ * the connection started, so the state they touch is as drain_events ()
+ * would find it. */
+static void
+take_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
+{
+  /* A finished connection's transcript entry is closed: nothing more is
+   * recorded on it. */
+  if (!self->over)
+    handle_event (self, from, event, TRUE);
+}
+
+static void
+take_client_event (const PochtaEvent *event, gpointer user_data)
+{
+  take_event (user_data, SIDE_CLIENT, event);
+}
+
+static void
+take_server_event (const PochtaEvent *event, gpointer user_data)
+{
+  take_event (user_data, SIDE_SERVER, event);
+}
+
+static void
+set_event_sinks (PochtaConnection *self, gboolean on)
+{
+  static const PochtaEventSink sinks[2] = { take_client_event, take_server_event };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      Side *side = &self->sides[i];
+      if (side->session != NULL && side->klass->set_event_sink != NULL)
+        side->klass->set_event_sink (side->session, on ? sinks[i] : NULL, on ? self : NULL);
+    }
+}
+
 static void
 drain_events (PochtaConnection *self, SideIndex from, gboolean wire_up)
 {
@@ -410,6 +449,8 @@ establish (PochtaConnection *self, gpointer session, const PochtaSessionClass *k
     host_address (self->server, self->server_host), self->server_port, now (self));
   pump (self, SIDE_SERVER);
   pump (self, SIDE_CLIENT);
+  /* From here on a line is recorded when it is said. */
+  set_event_sinks (self, TRUE);
 }
 
 /* The SYN reaches the server's host. */
@@ -619,6 +660,8 @@ pochta_connection_break (PochtaConnection *self, const char *why)
       fail_at (self, self->open_time + self->context->connect_timeout, "Connection timed out");
       return;
     }
+  /* What the sessions say from now on never goes on the wire. */
+  set_event_sinks (self, FALSE);
   pochta_sim_context_record (self->context, event_host (self), "connection-lost",
                              "%s:%u -> %s:%u: %s; bytes in flight are lost", self->client_host,
                              self->client_port, self->server_host, self->server_port, why);

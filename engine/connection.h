@@ -34,6 +34,9 @@ typedef struct
    * long: the session says so as its protocol allows and closes.  reason
    * as pochta_smtp_server_shutdown () takes it. */
   void (*shutdown) (gpointer session, const char *reason);
+  /* NULL, or lines and state changes go to sink as the session reports
+   * them (PochtaEventSink) rather than to next_event (). */
+  void (*set_event_sink) (gpointer session, PochtaEventSink sink, gpointer user_data);
 } PochtaSessionClass;
 
 extern const PochtaSessionClass pochta_smtp_server_session_class;

@@ -16,6 +16,8 @@ struct _PochtaEventQueue
   guint head;      /* the oldest event not yet pulled */
   gboolean drop_lines;
   gboolean drop_received;
+  PochtaEventSink sink;
+  gpointer sink_data;
 };
 
 const char *
@@ -67,13 +69,36 @@ pochta_event_queue_free (PochtaEventQueue *self)
   g_free (self);
 }
 
+/* Whether an event of this type goes straight to the sink. */
+static gboolean
+for_sink (PochtaEventQueue *self, PochtaEventType type)
+{
+  return self->sink != NULL && self->head >= self->events->len
+         && (type == POCHTA_EVENT_LINE_SENT || type == POCHTA_EVENT_LINE_RECEIVED
+             || type == POCHTA_EVENT_STATE_CHANGED);
+}
+
 void
 pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event)
 {
   g_assert (self != NULL && event != NULL);
 
+  if (for_sink (self, event->type))
+    {
+      self->sink (event, self->sink_data);
+      pochta_event_clear (event);
+      return;
+    }
   g_array_append_vals (self->events, event, 1);
   memset (event, 0, sizeof *event);
+}
+
+void
+pochta_event_queue_set_sink (PochtaEventQueue *self, PochtaEventSink sink, gpointer user_data)
+{
+  g_assert (self != NULL);
+  self->sink = sink;
+  self->sink_data = user_data;
 }
 
 void
@@ -113,15 +138,22 @@ pochta_event_queue_push_line (PochtaEventQueue *self,
   if (self->drop_lines || (type == POCHTA_EVENT_LINE_RECEIVED && self->drop_received))
     return;
   event.type = type;
-  event.text = g_malloc (len + 1);
-  if (len > 0)
-    memcpy (event.text, text, len);
-  event.text[len] = '\0';
   event.length = len;
   event.code = code;
   event.new_state = state;
   event.in_data = in_data;
-  pochta_event_queue_push (self, &event);
+  if (for_sink (self, type))
+    {
+      /* Lent, not copied: the sink sees the caller's bytes. */
+      event.text = (char *) text;
+      self->sink (&event, self->sink_data);
+      return;
+    }
+  event.text = g_malloc (len + 1);
+  if (len > 0)
+    memcpy (event.text, text, len);
+  event.text[len] = '\0';
+  g_array_append_vals (self->events, &event, 1);
 }
 
 void

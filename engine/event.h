@@ -55,6 +55,13 @@ typedef struct
 
 const char *pochta_event_type_to_string (PochtaEventType type);
 
+/* Takes a session's lines and state changes at the moment the session
+ * reports them, instead of the queue (*_set_event_sink ()): a caller
+ * that records every line saves a copy and a trip through the queue for
+ * each.  The event is only lent for the call, and its text need not end
+ * in NUL (length counts). */
+typedef void (*PochtaEventSink) (const PochtaEvent *event, gpointer user_data);
+
 /* Frees what the event owns and zeroes it, so it can be reused. */
 void pochta_event_clear (PochtaEvent *event);
 

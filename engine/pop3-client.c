@@ -1108,3 +1108,10 @@ pochta_pop3_client_get_message (PochtaPop3Client *self, guint index)
   g_return_val_if_fail (index < self->messages->len, NULL);
   return g_ptr_array_index (self->messages, index);
 }
+
+void
+pochta_pop3_client_set_event_sink (PochtaPop3Client *self, PochtaEventSink sink, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  pochta_event_queue_set_sink (self->events, sink, user_data);
+}

@@ -131,6 +131,9 @@ void pochta_pop3_client_feed_eof (PochtaPop3Client *self);
 gsize pochta_pop3_client_peek_output (PochtaPop3Client *self, const guint8 **out_data);
 void pochta_pop3_client_consume_output (PochtaPop3Client *self, gsize n_bytes);
 gboolean pochta_pop3_client_next_event (PochtaPop3Client *self, PochtaEvent *out_event);
+/* Lines and state changes go to sink as they happen, the rest of the
+ * events to next_event () (see PochtaEventSink); NULL undoes it. */
+void pochta_pop3_client_set_event_sink (PochtaPop3Client *self, PochtaEventSink sink, gpointer user_data);
 
 PochtaPop3ClientState pochta_pop3_client_get_state (PochtaPop3Client *self);
 gboolean pochta_pop3_client_is_done (PochtaPop3Client *self);

@@ -937,3 +937,10 @@ pochta_pop3_server_get_login (PochtaPop3Server *self)
   g_return_val_if_fail (self != NULL, NULL);
   return self->login;
 }
+
+void
+pochta_pop3_server_set_event_sink (PochtaPop3Server *self, PochtaEventSink sink, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  pochta_event_queue_set_sink (self->events, sink, user_data);
+}

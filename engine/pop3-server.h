@@ -176,6 +176,9 @@ void pochta_pop3_server_autologout (PochtaPop3Server *self);
 gsize pochta_pop3_server_peek_output (PochtaPop3Server *self, const guint8 **out_data);
 void pochta_pop3_server_consume_output (PochtaPop3Server *self, gsize n_bytes);
 gboolean pochta_pop3_server_next_event (PochtaPop3Server *self, PochtaEvent *out_event);
+/* Lines and state changes go to sink as they happen, the rest of the
+ * events to next_event () (see PochtaEventSink); NULL undoes it. */
+void pochta_pop3_server_set_event_sink (PochtaPop3Server *self, PochtaEventSink sink, gpointer user_data);
 
 PochtaPop3State pochta_pop3_server_get_state (PochtaPop3Server *self);
 /* The greeting's APOP timestamp with its angle brackets, or NULL. */

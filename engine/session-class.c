@@ -72,10 +72,17 @@ smtp_server_shutdown (gpointer session, const char *reason)
   pochta_smtp_server_shutdown (session, reason);
 }
 
+static void
+smtp_server_set_event_sink (gpointer session, PochtaEventSink sink, gpointer user_data)
+{
+  pochta_smtp_server_set_event_sink (session, sink, user_data);
+}
+
 const PochtaSessionClass pochta_smtp_server_session_class = {
   smtp_server_feed, smtp_server_feed_eof, smtp_server_peek, smtp_server_consume,
   smtp_server_next_event, smtp_server_get_state, smtp_server_state_name, smtp_server_is_done,
   smtp_server_free, smtp_server_shutdown,
+  smtp_server_set_event_sink,
 };
 
 /* ---- SMTP client ---- */
@@ -134,10 +141,17 @@ smtp_client_free (gpointer session)
   pochta_smtp_client_free (session);
 }
 
+static void
+smtp_client_set_event_sink (gpointer session, PochtaEventSink sink, gpointer user_data)
+{
+  pochta_smtp_client_set_event_sink (session, sink, user_data);
+}
+
 const PochtaSessionClass pochta_smtp_client_session_class = {
   smtp_client_feed, smtp_client_feed_eof, smtp_client_peek, smtp_client_consume,
   smtp_client_next_event, smtp_client_get_state, smtp_client_state_name, smtp_client_is_done,
-  smtp_client_free,
+  smtp_client_free, NULL,
+  smtp_client_set_event_sink,
 };
 
 /* ---- POP3 server ---- */
@@ -205,10 +219,17 @@ pop3_server_shutdown (gpointer session, const char *reason)
   pochta_pop3_server_autologout (session);
 }
 
+static void
+pop3_server_set_event_sink (gpointer session, PochtaEventSink sink, gpointer user_data)
+{
+  pochta_pop3_server_set_event_sink (session, sink, user_data);
+}
+
 const PochtaSessionClass pochta_pop3_server_session_class = {
   pop3_server_feed, pop3_server_feed_eof, pop3_server_peek, pop3_server_consume,
   pop3_server_next_event, pop3_server_get_state, pop3_server_state_name, pop3_server_is_done,
   pop3_server_free, pop3_server_shutdown,
+  pop3_server_set_event_sink,
 };
 
 /* ---- POP3 client ---- */
@@ -267,8 +288,15 @@ pop3_client_free (gpointer session)
   pochta_pop3_client_free (session);
 }
 
+static void
+pop3_client_set_event_sink (gpointer session, PochtaEventSink sink, gpointer user_data)
+{
+  pochta_pop3_client_set_event_sink (session, sink, user_data);
+}
+
 const PochtaSessionClass pochta_pop3_client_session_class = {
   pop3_client_feed, pop3_client_feed_eof, pop3_client_peek, pop3_client_consume,
   pop3_client_next_event, pop3_client_get_state, pop3_client_state_name, pop3_client_is_done,
-  pop3_client_free,
+  pop3_client_free, NULL,
+  pop3_client_set_event_sink,
 };

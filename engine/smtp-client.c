@@ -1218,3 +1218,10 @@ pochta_smtp_client_dup_server_extensions (PochtaSmtpClient *self)
     extensions[i] = g_strdup (g_ptr_array_index (self->extensions, i));
   return extensions;
 }
+
+void
+pochta_smtp_client_set_event_sink (PochtaSmtpClient *self, PochtaEventSink sink, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  pochta_event_queue_set_sink (self->events, sink, user_data);
+}

@@ -107,6 +107,9 @@ void pochta_smtp_client_feed_eof (PochtaSmtpClient *self);
 gsize pochta_smtp_client_peek_output (PochtaSmtpClient *self, const guint8 **out_data);
 void pochta_smtp_client_consume_output (PochtaSmtpClient *self, gsize n_bytes);
 gboolean pochta_smtp_client_next_event (PochtaSmtpClient *self, PochtaEvent *out_event);
+/* Lines and state changes go to sink as they happen, the rest of the
+ * events to next_event () (see PochtaEventSink); NULL undoes it. */
+void pochta_smtp_client_set_event_sink (PochtaSmtpClient *self, PochtaEventSink sink, gpointer user_data);
 
 PochtaSmtpClientState pochta_smtp_client_get_state (PochtaSmtpClient *self);
 gboolean pochta_smtp_client_is_done (PochtaSmtpClient *self);

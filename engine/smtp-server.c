@@ -1106,3 +1106,10 @@ pochta_smtp_server_dup_extensions (PochtaSmtpServer *self)
                                                         self->limits.message_size_max);
   return keywords;
 }
+
+void
+pochta_smtp_server_set_event_sink (PochtaSmtpServer *self, PochtaEventSink sink, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  pochta_event_queue_set_sink (self->events, sink, user_data);
+}

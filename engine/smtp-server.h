@@ -239,6 +239,9 @@ void pochta_smtp_server_shutdown (PochtaSmtpServer *self, const char *reason);
 gsize pochta_smtp_server_peek_output (PochtaSmtpServer *self, const guint8 **out_data);
 void pochta_smtp_server_consume_output (PochtaSmtpServer *self, gsize n_bytes);
 gboolean pochta_smtp_server_next_event (PochtaSmtpServer *self, PochtaEvent *out_event);
+/* Lines and state changes go to sink as they happen, the rest of the
+ * events to next_event () (see PochtaEventSink); NULL undoes it. */
+void pochta_smtp_server_set_event_sink (PochtaSmtpServer *self, PochtaEventSink sink, gpointer user_data);
 
 PochtaSmtpState pochta_smtp_server_get_state (PochtaSmtpServer *self);
 /* The transaction in progress (valid until the next feed). */

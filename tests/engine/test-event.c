@@ -65,11 +65,82 @@ test_free_with_pending (void)
   pochta_event_queue_free (queue);
 }
 
+/* What the sink saw, one word an event: "L<text>" for a line, "S<new
+ * state>" for a state change. */
+static void
+note_in_sink (const PochtaEvent *event, gpointer user_data)
+{
+  GString *seen = user_data;
+
+  if (seen->len > 0)
+    g_string_append_c (seen, ' ');
+  if (event->type == POCHTA_EVENT_STATE_CHANGED)
+    g_string_append_printf (seen, "S%d", event->new_state);
+  else
+    {
+      g_string_append_c (seen, 'L');
+      g_string_append_len (seen, event->text, (gssize) event->length);
+    }
+}
+
+static char *
+drain_to_words (PochtaEventQueue *queue)
+{
+  GString *words = g_string_new (NULL);
+  PochtaEvent event;
+
+  while (pochta_event_queue_pop (queue, &event))
+    {
+      if (words->len > 0)
+        g_string_append_c (words, ' ');
+      g_string_append_printf (words, "%s:%s", pochta_event_type_to_string (event.type),
+                              event.text != NULL ? event.text : "");
+      pochta_event_clear (&event);
+    }
+  return g_string_free (words, FALSE);
+}
+
+/* Lines and state changes reach the sink at once, lent: the text is the
+ * caller's own bytes, counted by length and not ended by NUL.  An event
+ * the sink does not take queues, and everything behind it queues too,
+ * so that the order of reporting survives; once the queue is drained
+ * the sink takes events again, and without a sink all of them queue. */
+static void
+test_sink (void)
+{
+  g_autoptr (PochtaEventQueue) queue = pochta_event_queue_new ();
+  g_autoptr (GString) seen = g_string_new (NULL);
+  static const char buffer[] = "250 OKand more";
+
+  pochta_event_queue_set_sink (queue, note_in_sink, seen);
+  pochta_event_queue_push_state (queue, 1, 2);
+  pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_SENT, buffer, 6, 250, 2, FALSE);
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK");
+  g_assert_true (pochta_event_queue_is_empty (queue));
+
+  pochta_event_queue_push_text (queue, POCHTA_EVENT_AUTHENTICATED, "Ivanov");
+  pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_SENT, "MAIL", 4, 0, 3, FALSE);
+  pochta_event_queue_push_state (queue, 2, 3);
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK");
+  g_autofree char *queued = drain_to_words (queue);
+  g_assert_cmpstr (queued, ==, "authenticated:Ivanov line-sent:MAIL state-changed:");
+
+  pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_RECEIVED, "250 OK", 6, 250, 3, FALSE);
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK L250 OK");
+
+  pochta_event_queue_set_sink (queue, NULL, NULL);
+  pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_SENT, "QUIT", 4, 0, 4, FALSE);
+  g_autofree char *after = drain_to_words (queue);
+  g_assert_cmpstr (after, ==, "line-sent:QUIT");
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK L250 OK");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/event/fifo-order", test_fifo_order);
   g_test_add_func ("/engine/event/free-with-pending", test_free_with_pending);
+  g_test_add_func ("/engine/event/sink", test_sink);
   return g_test_run ();
 }
