@@ -77,12 +77,34 @@ test_dates_ignore_locale (void)
   g_assert_cmpstr (d, ==, "Thu, 1 Jan 1970 00:00:00 +0000");
 }
 
+/* Tokens are drawn as g_rand_int_range (rand, 0, 62) would draw them
+ * from a GRand with the same seed: the transcripts of every release name
+ * the same queue ids and Message-IDs. */
+static void
+test_token_matches_g_rand_int_range (void)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+  for (guint32 seed = 1; seed <= 20; seed++)
+    {
+      g_autoptr (PochtaGenerator) generator = pochta_generator_new (seed, 0);
+      g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+      g_autofree char *token = pochta_generator_token (generator, 5000);
+
+      g_assert_cmpuint (strlen (token), ==, 5000);
+      for (guint i = 0; i < 5000; i++)
+        g_assert_cmpint (token[i], ==, alphabet[g_rand_int_range (rand, 0, 62)]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/generator/same-seed-same-sequence", test_same_seed_same_sequence);
   g_test_add_func ("/engine/generator/range", test_range);
+  g_test_add_func ("/engine/generator/token-matches-g-rand-int-range",
+                   test_token_matches_g_rand_int_range);
   g_test_add_func ("/engine/generator/dates", test_dates);
   g_test_add_func ("/engine/generator/dates-ignore-locale", test_dates_ignore_locale);
   return g_test_run ();
