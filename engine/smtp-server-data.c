@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "format.h"
-#include "byte-array-private.h"
 #include "smtp-server-private.h"
 
 /* Queue ids ("id" in Received:, the 250 text, the MESSAGE event). */
@@ -17,13 +16,16 @@
 /* Enough for most Received: fields (format_received). */
 #define RECEIVED_ROOM 512
 #define PRESIZE_MAX (64 * 1024)
+/* Room for the content when the client declared no size. */
+#define PRESIZE_MIN 1024
 
 void
 pochta_smtp_server_data_abort (PochtaSmtpServer *self)
 {
   g_assert (self != NULL);
 
-  g_clear_pointer (&self->message, g_byte_array_unref);
+  g_clear_pointer (&self->message, g_free);
+  self->message_head = self->message_len = self->message_room = 0;
   self->message_size = 0;
   self->previous_line_crlf = FALSE;
   self->in_header = FALSE;
@@ -44,7 +46,9 @@ pochta_smtp_server_data_begin (PochtaSmtpServer *self)
    * field that goes on top, so the message is not copied as it grows;
    * never more than PRESIZE_MAX on a client's word alone. */
   gsize declared = MIN (self->envelope.declared_size, PRESIZE_MAX);
-  self->message = g_byte_array_sized_new (declared > 0 ? (guint) declared + RECEIVED_ROOM : 0);
+  self->message_head = RECEIVED_ROOM;
+  self->message_room = RECEIVED_ROOM + MAX (declared, PRESIZE_MIN);
+  self->message = g_malloc (self->message_room);
   /* The DATA line itself ended in CRLF: a "." right away ends an empty
    * message (RFC 5321 §4.1.1.4). */
   self->previous_line_crlf = TRUE;
@@ -149,6 +153,46 @@ refusal (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
   return 0;
 }
 
+/* The message with the Received: field on top, as GBytes; the server
+ * keeps no buffer.  The field fits in the room left in front of the
+ * content nearly always; the rare long one costs a copy. */
+static GBytes *
+take_message (PochtaSmtpServer *self, const char *received)
+{
+  gsize received_len = strlen (received);
+  guint8 *buffer = g_steal_pointer (&self->message);
+
+  if (received_len <= self->message_head)
+    {
+      guint8 *start = buffer + self->message_head - received_len;
+      memcpy (start, received, received_len);
+      return g_bytes_new_with_free_func (start, received_len + self->message_len, g_free, buffer);
+    }
+  guint8 *whole = g_malloc (received_len + self->message_len);
+  memcpy (whole, received, received_len);
+  memcpy (whole + received_len, buffer + self->message_head, self->message_len);
+  g_free (buffer);
+  return g_bytes_new_take (whole, received_len + self->message_len);
+}
+
+/* Appends a line of content and its CRLF. */
+static void
+append_content_line (PochtaSmtpServer *self, const char *content, gsize len)
+{
+  gsize needed = self->message_head + self->message_len + len + 2;
+
+  if (needed > self->message_room)
+    {
+      self->message_room = MAX (self->message_room * 2, needed);
+      self->message = g_realloc (self->message, self->message_room);
+    }
+  guint8 *at = self->message + self->message_head + self->message_len;
+  memcpy (at, content, len);
+  at[len] = '\r';
+  at[len + 1] = '\n';
+  self->message_len += len + 2;
+}
+
 /* Hands the message to the policy; the reply code and text come back. */
 static guint
 deliver (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
@@ -157,8 +201,7 @@ deliver (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
   g_autofree char *received = format_received (self, generated_id);
   g_autofree char *policy_id = NULL;
 
-  g_byte_array_prepend (self->message, (const guint8 *) received, strlen (received));
-  g_autoptr (GBytes) message = g_byte_array_free_to_bytes (g_steal_pointer (&self->message));
+  g_autoptr (GBytes) message = take_message (self, received);
 
   PochtaSmtpDeliverVerdict verdict = POCHTA_SMTP_DELIVER_OK;
   if (self->policy.deliver != NULL)
@@ -266,12 +309,15 @@ pochta_smtp_server_data_line (PochtaSmtpServer *self,
 
   if (is_doomed (self))
     {
-      if (self->message->len > 0)
+      if (self->message_len > 0)
         {
-          g_byte_array_unref (self->message);
-          self->message = g_byte_array_new ();
+          /* What was kept goes; the buffer shrinks back to its room in
+           * front, which stays for the Received: field. */
+          self->message_len = 0;
+          self->message_room = self->message_head;
+          self->message = g_realloc (self->message, self->message_room);
         }
       return;
     }
-  pochta_byte_array_append_line (self->message, content, content_len);
+  append_content_line (self, content, content_len);
 }

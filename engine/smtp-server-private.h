@@ -44,8 +44,13 @@ struct _PochtaSmtpServer
   /* AUTH: the exchange while a 334 is outstanding. */
   PochtaSaslServer *sasl;
 
-  /* DATA: the message so far, and why it will be refused, if it will. */
-  GByteArray *message;
+  /* DATA: the message so far, and why it will be refused, if it will.
+   * The content starts message_head bytes into the buffer, so that the
+   * Received: field goes in front of it without moving it. */
+  guint8 *message;                  /* NULL outside DATA */
+  gsize message_head;
+  gsize message_len;
+  gsize message_room;
   gsize message_size;               /* RFC 1870 §5: octets with CRLF, unstuffed */
   gboolean previous_line_crlf;      /* the last data line ended in CRLF */
   gboolean in_header;               /* no empty line seen yet */

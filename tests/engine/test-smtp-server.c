@@ -966,6 +966,45 @@ test_received_field (void)
   fixture_destroy (fixture);
 }
 
+/* A Received: field longer than the room the server keeps in front of
+ * the content (a HELO name of 427 octets), and content that outgrows the
+ * first buffer many times: both arrive whole and in order. */
+static void
+test_received_field_long (void)
+{
+  const gint64 when = G_GINT64_CONSTANT (1021356900) * G_USEC_PER_SEC;
+  SmtpFixtureConfig config = { .profile = POCHTA_SMTP_PROFILE_RFC821, .hostname = RFC821_HOST, .time_usec = when };
+  SmtpFixture *fixture = new_fixture (&config);
+  g_autoptr (GString) name = g_string_new (NULL);
+  g_autoptr (GString) content = g_string_new (NULL);
+  g_autoptr (GString) session = g_string_new (NULL);
+
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *label = g_strnfill (60, (char) ('a' + i));
+      g_string_append_printf (name, "%s%s", i > 0 ? "." : "", label);
+    }
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (content, "line %03u of a long message, about forty octets\r\n", i);
+  g_string_append_printf (session, "HELO %s\r\n" MAIL_IVANOV "RCPT TO:<Ivanov@comp1.otd1.constr.org>\r\n"
+                          "RCPT TO:<Postmaster>\r\nDATA\r\n%s.\r\n", name->str, content->str);
+  fixture_send (fixture, session->str);
+  g_assert_cmpuint (fixture->delivered->len, ==, 1);
+
+  g_autoptr (PochtaGenerator) replay = pochta_generator_new (0, when);
+  g_autofree char *id = pochta_generator_token (replay, 12);
+  g_autofree char *expected = g_strdup_printf ("Received: from %s (%s [192.0.2.11])\r\n"
+                                               "\tby comp1.otd1.constr.org with SMTP id %s;\r\n"
+                                               "\tTue, 14 May 2002 06:15:00 +0000\r\n%s",
+                                               name->str, name->str, id, content->str);
+  gsize len;
+  const char *stored = g_bytes_get_data (delivered_of (fixture, 0)->message, &len);
+  g_autofree char *stored_text = g_strndup (stored, len);
+  g_assert_cmpuint (strlen (expected) - strlen (content->str), >, 512);
+  g_assert_cmpstr (stored_text, ==, expected);
+  fixture_destroy (fixture);
+}
+
 /* D03 with the terminator cut exactly between "\r\n." and "\r\n". */
 static void
 test_end_of_data_split (void)
@@ -1671,6 +1710,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/smtp-server/bad-command-budget", test_bad_command_budget);
   g_test_add_func ("/engine/smtp-server/greetings", test_greetings);
   g_test_add_func ("/engine/smtp-server/D10/received-field", test_received_field);
+  g_test_add_func ("/engine/smtp-server/D10/received-field-long", test_received_field_long);
   g_test_add_func ("/engine/smtp-server/D03/terminator-cut-after-dot", test_end_of_data_split);
   g_test_add_func ("/engine/smtp-server/pipelining/back-pressure", test_back_pressure);
   g_test_add_func ("/engine/smtp-server/feed-after-close", test_feed_after_close);
