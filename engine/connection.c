@@ -132,8 +132,9 @@ path_latency (PochtaConnection *self, gint64 *out_latency)
         *out_latency = 0;
       return TRUE;
     }
-  return pochta_link_map_get_latency (self->context->links, self->client_host, self->server_host,
-                                      out_latency);
+  return pochta_link_map_get_node_latency (self->context->links,
+                                           pochta_sim_host_get_link_node (self->client),
+                                           pochta_sim_host_get_link_node (self->server), out_latency);
 }
 
 /* The host whose MTA events tell what happened to the connection. */

@@ -26,6 +26,7 @@ struct _PochtaSimHost
   PochtaMta *mta;
   PochtaSmtpPolicy directory_policy;
   gboolean up;
+  guint link_node;                  /* in the context's link map; G_MAXUINT until asked */
   gboolean greylisting;
   gint64 greylist_delay;
   GHashTable *greylist;             /* "address\nsender\nrecipient" -> first try (gint64*) */
@@ -55,6 +56,7 @@ pochta_sim_host_new (PochtaSimContext      *context,
   self->context = context;
   self->description = description;
   self->up = TRUE;
+  self->link_node = G_MAXUINT;
   self->greylist_delay = DEFAULT_GREYLIST_DELAY;
   self->greylist = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->full_mailboxes
@@ -668,4 +670,13 @@ pochta_sim_host_inject (PochtaSimHost *self,
   g_ptr_array_add (recipients, &r);
   pochta_sim_host_accept_message (self, reverse_path, recipients, message, POCHTA_DSN_RET_DEFAULT,
                                   NULL);
+}
+
+guint
+pochta_sim_host_get_link_node (PochtaSimHost *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (self->link_node == G_MAXUINT)
+    self->link_node = pochta_link_map_find_node (self->context->links, self->description->name);
+  return self->link_node;
 }

@@ -50,6 +50,8 @@ void pochta_sim_host_set_store (PochtaSimHost *self, PochtaMailStore *store);
 PochtaMta *pochta_sim_host_get_mta (PochtaSimHost *self);
 
 gboolean pochta_sim_host_is_up (PochtaSimHost *self);
+/* The host's node in the context's link map (pochta_link_map_find_node). */
+guint pochta_sim_host_get_link_node (PochtaSimHost *self);
 /* Coming up runs the queue entries that fell due while it was down. */
 void pochta_sim_host_set_up (PochtaSimHost *self, gboolean up);
 void pochta_sim_host_set_greylisting (PochtaSimHost *self, gboolean on);

@@ -296,8 +296,25 @@ pochta_link_map_get_latency (PochtaLinkMap *self,
 {
   g_return_val_if_fail (self != NULL && from_host != NULL && to_host != NULL, FALSE);
 
-  guint from = node_index (self, from_host, FALSE);
-  guint to = node_index (self, to_host, FALSE);
+  return pochta_link_map_get_node_latency (self, node_index (self, from_host, FALSE),
+                                           node_index (self, to_host, FALSE), out_latency_usec);
+}
+
+guint
+pochta_link_map_find_node (PochtaLinkMap *self, const char *host)
+{
+  g_return_val_if_fail (self != NULL && host != NULL, 0);
+  return node_index (self, host, FALSE);
+}
+
+gboolean
+pochta_link_map_get_node_latency (PochtaLinkMap *self,
+                                  guint          from,
+                                  guint          to,
+                                  gint64        *out_latency_usec)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
   if (from == 0 || to == 0)
     return FALSE;
 

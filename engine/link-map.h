@@ -33,6 +33,15 @@ gboolean pochta_link_map_get_latency (PochtaLinkMap *self,
                                       const char    *to_host,
                                       gint64        *out_latency_usec);
 
+/* The same by node, for a caller that asks about the same hosts again
+ * and again (every simulated connection asks three times): a host's node
+ * never changes, so it is looked up once by name.  0 is no such host. */
+guint pochta_link_map_find_node (PochtaLinkMap *self, const char *host);
+gboolean pochta_link_map_get_node_latency (PochtaLinkMap *self,
+                                           guint          from_node,
+                                           guint          to_node,
+                                           gint64        *out_latency_usec);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PochtaLinkMap, pochta_link_map_free)
 
 G_END_DECLS

@@ -30,7 +30,15 @@ test_matches_network (void)
         g_assert_true (pochta_network_get_latency (network, a, b, &expected));
         g_assert_true (pochta_link_map_get_latency (map, a, b, &actual));
         g_assert_cmpint (actual, ==, expected);
+        /* By node, as connections ask: the same answer. */
+        guint from = pochta_link_map_find_node (map, a), to = pochta_link_map_find_node (map, b);
+        gint64 by_node = -3;
+        g_assert_cmpuint (from, !=, 0);
+        g_assert_true (pochta_link_map_get_node_latency (map, from, to, &by_node));
+        g_assert_cmpint (by_node, ==, expected);
       }
+  g_assert_cmpuint (pochta_link_map_find_node (map, "nowhere.example"), ==, 0);
+  g_assert_false (pochta_link_map_get_node_latency (map, 0, 1, NULL));
 }
 
 static const struct
