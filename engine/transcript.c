@@ -43,6 +43,9 @@ struct _PochtaTranscript
   guint n_lines;
 };
 
+/* The layout in transcript.h leaves no padding (on 64-bit machines). */
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (PochtaTranscriptItem) == 88);
+
 static const char *const protocol_names[] = {
   [POCHTA_PROTOCOL_SMTP] = "smtp",
   [POCHTA_PROTOCOL_POP3] = "pop3",

@@ -73,27 +73,30 @@ typedef enum
 const char *pochta_transcript_item_kind_to_string (PochtaTranscriptItemKind kind); /* "line", "mta", "note" */
 gboolean pochta_transcript_item_kind_from_string (const char *name, PochtaTranscriptItemKind *out_kind);
 
+/* A transcript of a long run holds millions of items, so the fields are
+ * laid out to leave no padding and the small ones share a word: 88 bytes
+ * an item rather than 120. */
 typedef struct
 {
-  guint index;               /* position in the transcript, from 0 */
-  guint line_number;         /* 1, 2, ... over LINE items only (the thesis' numbering); 0 otherwise */
-  PochtaTranscriptItemKind kind;
   gint64 time;               /* virtual µs */
-  guint connection;          /* connection id; 0 when none */
-  PochtaDirection direction; /* LINE */
   /* Every string belongs to the transcript: the text is stored with the
    * item, the others once per transcript however many items name them. */
   char *text;                /* the line without CRLF (may hold NUL: see length), or the event text */
   gsize length;
   char *verb;                /* LINE from the client: command verb in upper case ("MAIL"), NULL for data */
-  guint code;                /* LINE from an SMTP server: the reply code; 0 otherwise */
-  PochtaReplyClass reply_class; /* LINE from a server: what the views colour by */
   char *status;              /* enhanced status code ("5.1.1") or POP3 response code ("IN-USE"), or NULL */
-  gboolean in_data;          /* message content rather than a command */
   char *state_before;        /* session state names, e.g. "RCPT" -> "RCPT" */
   char *state_after;
   char *host;                /* MTA: the host the event happened on */
   char *event;               /* MTA: "queued", "retry", "bounced", "delivered", "deferred", ... */
+  guint index;               /* position in the transcript, from 0 */
+  guint line_number;         /* 1, 2, ... over LINE items only (the thesis' numbering); 0 otherwise */
+  guint connection;          /* connection id; 0 when none */
+  guint code : 10;           /* LINE from an SMTP server: the reply code (200-599); 0 otherwise */
+  PochtaTranscriptItemKind kind : 4;
+  PochtaDirection direction : 4;    /* LINE */
+  PochtaReplyClass reply_class : 4; /* LINE from a server: what the views colour by */
+  guint in_data : 1;         /* message content rather than a command */
 } PochtaTranscriptItem;
 
 typedef struct _PochtaTranscript PochtaTranscript;
