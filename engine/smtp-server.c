@@ -551,6 +551,9 @@ command_line_limit (PochtaSmtpServer *self, const Command *command)
 static gboolean
 has_invalid_character (const char *line, gsize len)
 {
+  /* Nearly every command is printable US-ASCII: one word-wise pass. */
+  if (pochta_ascii_is_printable (line, len))
+    return FALSE;
   for (gsize i = 0; i < len; i++)
     {
       guchar c = (guchar) line[i];
