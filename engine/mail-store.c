@@ -70,6 +70,18 @@ G_DEFINE_QUARK (pochta-mail-store-error-quark, pochta_mail_store_error)
 
 /* ---- messages ---- */
 
+/* Most messages never get a flag: they share this one empty string. */
+static const char NO_FLAGS[] = "";
+
+/* Takes flags (NULL: none), dropping the old ones. */
+static void
+set_flags (PochtaStoredMessage *message, char *flags)
+{
+  if (message->flags != NO_FLAGS)
+    g_free (message->flags);
+  message->flags = flags != NULL ? flags : (char *) NO_FLAGS;
+}
+
 static PochtaStoredMessage *
 message_new (Mailbox *mailbox, const char *key, gsize size, gint64 arrival_usec)
 {
@@ -81,13 +93,14 @@ message_new (Mailbox *mailbox, const char *key, gsize size, gint64 arrival_usec)
   message->key = g_strdup (key);
   message->size = size;
   message->arrival_usec = arrival_usec;
-  message->flags = g_strdup ("");
+  message->flags = (char *) NO_FLAGS;
 
   gsize key_len = strlen (key);
   gboolean usable = key_len >= 1 && key_len <= UID_MAX;
   for (gsize i = 0; usable && i < key_len; i++)
     usable = key[i] >= 0x21 && key[i] <= 0x7e;
-  message->uid = usable ? g_strdup (key) : g_compute_checksum_for_string (G_CHECKSUM_MD5, key, -1);
+  /* A usable key is its own UID: one copy serves both. */
+  message->uid = usable ? message->key : g_compute_checksum_for_string (G_CHECKSUM_MD5, key, -1);
   return message;
 }
 
@@ -104,9 +117,10 @@ pochta_stored_message_unref (PochtaStoredMessage *message)
 {
   if (message == NULL || !g_ref_count_dec (&message->ref))
     return;
+  if (message->uid != message->key)
+    g_free (message->uid);
   g_free (message->key);
-  g_free (message->uid);
-  g_free (message->flags);
+  set_flags (message, NULL);
   g_free (message->filename);
   g_clear_pointer (&message->content, g_bytes_unref);
   g_free (message);
@@ -528,8 +542,7 @@ scan_entry (Mailbox    *mailbox,
     {
       g_free (known->filename);
       known->filename = g_steal_pointer (&relative);
-      g_free (known->flags);
-      known->flags = g_steal_pointer (&flags);
+      set_flags (known, g_steal_pointer (&flags));
       return;
     }
 
@@ -544,8 +557,7 @@ scan_entry (Mailbox    *mailbox,
   PochtaStoredMessage *message = message_new (mailbox, key, wire_size ((const guint8 *) contents, len),
                                               arrival_from_file (key, path));
   message->filename = g_steal_pointer (&relative);
-  g_free (message->flags);
-  message->flags = g_steal_pointer (&flags);
+  set_flags (message, g_steal_pointer (&flags));
   g_ptr_array_add (found, message);
 }
 
@@ -975,8 +987,7 @@ pochta_mail_store_mark_seen (PochtaMailStore *self, PochtaStoredMessage *message
             return FALSE;
         }
     }
-  g_free (message->flags);
-  message->flags = g_steal_pointer (&flags);
+  set_flags (message, g_steal_pointer (&flags));
   return TRUE;
 }
 
