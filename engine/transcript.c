@@ -39,6 +39,13 @@ struct _PochtaTranscript
     char *pooled;
   } recent[8];
   guint next_recent;
+  /* The same for intern_slice (): pooled strings and their lengths. */
+  struct
+  {
+    char *pooled;
+    gsize length;
+  } recent_slices[8];
+  guint next_recent_slice;
   GPtrArray *connections; /* of Connection*, index = id - 1 */
   guint n_lines;
 };
@@ -193,14 +200,27 @@ intern_slice (PochtaTranscript *self, const char *text, gsize length, gboolean u
   if (text == NULL)
     return NULL;
   for (gsize i = 0; i < length; i++)
-    key[i] = upper ? g_ascii_toupper (text[i]) : text[i];
+    {
+      char c = text[i];
+      key[i] = upper && c >= 'a' && c <= 'z' ? (char) (c - 'a' + 'A') : c;
+    }
   key[length] = '\0';
+  /* Verbs and status codes repeat: the last few are asked before the
+   * hash table. */
+  for (guint i = 0; i < G_N_ELEMENTS (self->recent_slices); i++)
+    if (self->recent_slices[i].length == length && self->recent_slices[i].pooled != NULL
+        && memcmp (self->recent_slices[i].pooled, key, length) == 0)
+      return self->recent_slices[i].pooled;
   char *pooled = g_hash_table_lookup (self->strings, key);
   if (pooled == NULL)
     {
       pooled = g_strdup (key);
       g_hash_table_add (self->strings, pooled);
     }
+  guint slot = self->next_recent_slice++ % G_N_ELEMENTS (self->recent_slices);
+  self->recent_slices[slot].pooled = pooled;
+  /* Its own length: a slice with a NUL in it is pooled cut short. */
+  self->recent_slices[slot].length = strlen (pooled);
   return pooled;
 }
 
