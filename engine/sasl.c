@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "ascii-case-private.h"
 #include "sasl-private.h"
 
 /* ---- mechanism names ---- */
@@ -37,7 +38,7 @@ pochta_sasl_mechanism_from_string (const char *name, PochtaSaslMechanism *out_me
    * keyword. */
   for (guint i = 0; i < POCHTA_SASL_N_MECHANISMS; i++)
     {
-      if (g_ascii_strcasecmp (name, mechanism_names[i]) == 0)
+      if (pochta_ascii_case_equal (name, mechanism_names[i]))
         {
           if (out_mechanism != NULL)
             *out_mechanism = (PochtaSaslMechanism) i;

@@ -19,13 +19,27 @@ static gboolean
 choose_mechanism (PochtaSmtpClient *self, PochtaSaslMechanism *out_mechanism)
 {
   const char *offered = pochta_smtp_client_find_extension (self, "AUTH");
-  g_auto (GStrv) names = g_strsplit (offered, " ", -1);
   int best_strength = 0;
 
-  for (guint i = 0; names[i] != NULL; i++)
+  /* The names are read where they stand, one at a time: a mechanism name
+   * is at most 20 characters (RFC 4422 §3.1), so a longer word names no
+   * mechanism we know. */
+  for (const char *word = offered; *word != '\0';)
     {
+      gsize len = strcspn (word, " ");
+      char name[24];
       PochtaSaslMechanism mechanism;
-      if (!pochta_sasl_mechanism_from_string (names[i], &mechanism))
+      gboolean known = FALSE;
+
+      if (len < sizeof name)
+        {
+          memcpy (name, word, len);
+          name[len] = '\0';
+          known = pochta_sasl_mechanism_from_string (name, &mechanism);
+        }
+      word += len;
+      word += strspn (word, " ");
+      if (!known)
         continue;
       if (self->force_mechanism)
         {

@@ -1023,6 +1023,15 @@ static const Exchange no_common[] = {
   { "250-" SERVER_HOST "\r\n250 AUTH GSSAPI NTLM\r\n", "QUIT\r\n" },
   { NULL }
 };
+/* Names in any case, runs of spaces and a word too long to be a
+ * mechanism (RFC 4422 §3.1: at most 20 characters): the strongest known
+ * name still wins. */
+static const Exchange odd_offer_list[] = {
+  { "250-" SERVER_HOST "\r\n250 AUTH  X-NOT-A-MECHANISM-OF-TWENTY-OCTETS  login cram-md5 \r\n",
+    "AUTH CRAM-MD5\r\n" },
+  { "454 4.7.0 Temporary authentication failure\r\n", "QUIT\r\n" },
+  { NULL }
+};
 static const Exchange no_auth[] = {
   { PLAIN_EHLO_REPLY, "QUIT\r\n" },
   { NULL }
@@ -1054,6 +1063,8 @@ static const AuthFailureRow auth_failure_rows[] = {
   { "535", SEED_EHLO_REPLY, FALSE, 0, refused_535,
     { "permanent:535", "AUTH failed: 535 Authentication credentials invalid" } },
   { "454", SEED_EHLO_REPLY, FALSE, 0, refused_454,
+    { "temporary:454", "AUTH failed: 454" } },
+  { "odd-offer-list", NULL, FALSE, 0, odd_offer_list,
     { "temporary:454", "AUTH failed: 454" } },
   { "no-common-mechanism", NULL, FALSE, 0, no_common,
     { "permanent:554", "no AUTH mechanism in common" } },
