@@ -386,11 +386,21 @@ split_parameters (const char *rest, GStrv *out_parameters)
 {
   if (*rest != '\0' && *rest != ' ')
     return FALSE;
-  g_auto (GStrv) words = g_strsplit (rest, " ", -1);
+  /* Most commands carry no parameter at all. */
+  if (*rest == '\0')
+    {
+      *out_parameters = g_new0 (char *, 1);
+      return TRUE;
+    }
   GPtrArray *parameters = g_ptr_array_new ();
-  for (guint i = 0; words[i] != NULL; i++)
-    if (words[i][0] != '\0')
-      g_ptr_array_add (parameters, g_strdup (words[i]));
+  for (const char *word = rest; *word != '\0';)
+    {
+      word += strspn (word, " ");
+      gsize len = strcspn (word, " ");
+      if (len > 0)
+        g_ptr_array_add (parameters, g_strndup (word, len));
+      word += len;
+    }
   g_ptr_array_add (parameters, NULL);
   *out_parameters = (GStrv) g_ptr_array_free (parameters, FALSE);
   return TRUE;
