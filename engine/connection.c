@@ -66,15 +66,25 @@ struct _PochtaConnection
   gboolean over;
 };
 
-typedef struct
+/* Every command, reply and line of content crosses the wire as a segment:
+ * the small ones (nearly all of them) are kept once delivered and used
+ * again, cache-warm, instead of going back to malloc.  At most
+ * SEGMENT_POOL_MAX wait, so the pool stays under a megabyte and a half. */
+#define SEGMENT_ROOM 256
+#define SEGMENT_POOL_MAX 4096
+
+typedef struct _Segment Segment;
+struct _Segment
 {
   PochtaConnection *connection;
+  Segment *next_free;       /* in the context's pool */
   guint generation;
   SideIndex to;
   gboolean fin;             /* a FIN, no bytes */
   gsize len;
+  gsize room;
   guint8 data[];            /* the bytes, in the same allocation */
-} Segment;
+};
 
 static void
 free_session (Side *side)
@@ -107,12 +117,50 @@ pochta_connection_unref (gpointer data)
   g_free (self);
 }
 
+static Segment *
+segment_new (PochtaSimContext *context, gsize len)
+{
+  Segment *segment = context->free_segments;
+
+  if (len <= SEGMENT_ROOM && segment != NULL)
+    {
+      context->free_segments = segment->next_free;
+      context->n_free_segments--;
+      return segment;
+    }
+  gsize room = MAX (len, SEGMENT_ROOM);
+  segment = g_malloc (sizeof (Segment) + room);
+  segment->room = room;
+  return segment;
+}
+
 static void
 segment_free (gpointer data)
 {
   Segment *segment = data;
+  PochtaSimContext *context = segment->connection->context;
+
   pochta_connection_unref (segment->connection);
+  if (segment->room == SEGMENT_ROOM && context->n_free_segments < SEGMENT_POOL_MAX)
+    {
+      segment->next_free = context->free_segments;
+      context->free_segments = segment;
+      context->n_free_segments++;
+      return;
+    }
   g_free (segment);
+}
+
+void
+pochta_sim_context_drop_segments (PochtaSimContext *context)
+{
+  while (context->free_segments != NULL)
+    {
+      Segment *segment = context->free_segments;
+      context->free_segments = segment->next_free;
+      g_free (segment);
+    }
+  context->n_free_segments = 0;
 }
 
 static gint64
@@ -268,7 +316,7 @@ static void
 send_segment (PochtaConnection *self, SideIndex from, const guint8 *data, gsize len)
 {
   gint64 arrival = MAX (now (self) + self->latency, self->last_arrival[from]);
-  Segment *segment = g_malloc (sizeof (Segment) + len);
+  Segment *segment = segment_new (self->context, len);
 
   self->last_arrival[from] = arrival;
   segment->connection = connection_ref (self);

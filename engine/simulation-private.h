@@ -54,7 +54,13 @@ struct _PochtaSimContext
   /* MTA event name -> how many happened (guint64*), kept or not: what a
    * scale run reports without formatting a single event. */
   GHashTable *event_counts;
+  /* Delivered segments kept for the next ones (connection.c). */
+  gpointer free_segments;
+  guint n_free_segments;
 };
+
+/* connection.c: frees the segments kept for reuse. */
+void pochta_sim_context_drop_segments (PochtaSimContext *context);
 
 /* simulation.c */
 void pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item);

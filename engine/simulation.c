@@ -200,6 +200,7 @@ pochta_simulation_finalize (GObject *object)
   g_hash_table_unref (self->closed_replies);
   g_hash_table_unref (context->hosts);
   pochta_scheduler_free (context->scheduler);
+  pochta_sim_context_drop_segments (context);
   pochta_transcript_free (context->transcript);
   pochta_link_map_free (context->links);
   g_hash_table_unref (context->users_by_mailbox);
