@@ -24,7 +24,11 @@ typedef struct
 
 struct _PochtaTranscript
 {
-  GPtrArray *items;       /* of PochtaTranscriptItem*, in item_blocks */
+  /* Of PochtaTranscriptItem*, in item_blocks: a plain array, since every
+   * line of a long run is added here. */
+  PochtaTranscriptItem **items;
+  guint n_items;
+  guint items_room;
   GPtrArray *item_blocks; /* of the blocks the items are carved from */
   guint8 *block_next;     /* where the next item goes in the last block */
   gsize block_left;
@@ -170,7 +174,7 @@ pochta_transcript_item_kind_from_string (const char *name, PochtaTranscriptItemK
   return TRUE;
 }
 
-/* size bytes of zeroes from the item blocks, aligned for any item. */
+/* size bytes from the item blocks, aligned for any item. */
 static gpointer
 carve (PochtaTranscript *self, gsize size)
 {
@@ -185,7 +189,7 @@ carve (PochtaTranscript *self, gsize size)
   gpointer carved = self->block_next;
   self->block_next += size;
   self->block_left -= size;
-  return memset (carved, 0, size);
+  return carved;
 }
 
 /* The pool's copy of text[0..length), upper-cased if asked; NULL for
@@ -254,7 +258,6 @@ pochta_transcript_new (void)
 {
   PochtaTranscript *self = g_new0 (PochtaTranscript, 1);
 
-  self->items = g_ptr_array_new ();
   self->item_blocks = g_ptr_array_new_with_free_func (g_free);
   self->strings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->connections = g_ptr_array_new_with_free_func (connection_free);
@@ -266,7 +269,7 @@ pochta_transcript_free (PochtaTranscript *self)
 {
   if (self == NULL)
     return;
-  g_ptr_array_unref (self->items);
+  g_free (self->items);
   g_ptr_array_unref (self->item_blocks);
   g_hash_table_unref (self->strings);
   g_ptr_array_unref (self->connections);
@@ -308,7 +311,7 @@ pochta_transcript_open_connection (PochtaTranscript *self,
   connection->pub.server_port = server_port;
   connection->pub.open_time = time;
   connection->pub.close_time = -1;
-  connection->pub.open_index = self->items->len;
+  connection->pub.open_index = self->n_items;
   g_ptr_array_add (self->connections, connection);
   return connection->pub.id;
 }
@@ -323,7 +326,7 @@ pochta_transcript_close_connection (PochtaTranscript *self, guint id, gint64 tim
   g_return_if_fail (time >= connection->pub.open_time && time >= 0);
 
   connection->pub.close_time = time;
-  connection->pub.close_index = self->items->len;
+  connection->pub.close_index = self->n_items;
 }
 
 /* RFC 5321 §4.1.1: a command is a keyword, then SP and arguments or the
@@ -492,14 +495,23 @@ append_item (PochtaTranscript *self, PochtaTranscriptItemKind kind, gint64 time,
 {
   PochtaTranscriptItem *item = carve (self, sizeof *item + length + 1);
 
-  item->index = self->items->len;
-  item->kind = kind;
-  item->time = time;
-  item->text = (char *) (item + 1);
-  item->length = length;
+  /* Every field not named here is zero or NULL. */
+  *item = (PochtaTranscriptItem) {
+    .index = self->n_items,
+    .kind = kind,
+    .time = time,
+    .text = (char *) (item + 1),
+    .length = length,
+  };
   if (length > 0)
     memcpy (item->text, text, length);
-  g_ptr_array_add (self->items, item);
+  item->text[length] = '\0';
+  if (self->n_items == self->items_room)
+    {
+      self->items_room = MAX (1024, self->items_room * 2);
+      self->items = g_renew (PochtaTranscriptItem *, self->items, self->items_room);
+    }
+  self->items[self->n_items++] = item;
   return item;
 }
 
@@ -568,15 +580,15 @@ guint
 pochta_transcript_get_n_items (PochtaTranscript *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return self->items->len;
+  return self->n_items;
 }
 
 const PochtaTranscriptItem *
 pochta_transcript_get_item (PochtaTranscript *self, guint index)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (index < self->items->len, NULL);
-  return g_ptr_array_index (self->items, index);
+  g_return_val_if_fail (index < self->n_items, NULL);
+  return self->items[index];
 }
 
 guint
