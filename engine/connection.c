@@ -27,7 +27,12 @@ typedef struct
 {
   gpointer session;
   const PochtaSessionClass *klass;
-  GByteArray *input;        /* arrived but not consumed yet */
+  /* Bytes that arrived but the session left unread (rarely any: the
+   * session reads straight from the segment), in a buffer of its own
+   * allocated on first need. */
+  guint8 *unread;
+  gsize unread_len;
+  gsize unread_room;
   int state;                /* the session's state as its events tell it */
   /* The state the last change since the session's last line left, or
    * -1: a line's "state before" is where the change that led to it began
@@ -110,7 +115,7 @@ pochta_connection_unref (gpointer data)
   for (guint i = 0; i < 2; i++)
     {
       free_session (&self->sides[i]);
-      g_byte_array_unref (self->sides[i].input);
+      g_free (self->sides[i].unread);
     }
   g_free (self->client_host);
   g_free (self->server_host);
@@ -384,6 +389,21 @@ feed_bytes (PochtaConnection *self, SideIndex to, const guint8 *data, gsize len)
   return used;
 }
 
+/* Keeps len bytes after those the session already left unread. */
+static void
+keep_unread (Side *side, const guint8 *data, gsize len)
+{
+  if (len == 0)
+    return;
+  if (side->unread_len + len > side->unread_room)
+    {
+      side->unread_room = MAX (side->unread_room * 2, side->unread_len + len);
+      side->unread = g_realloc (side->unread, side->unread_room);
+    }
+  memcpy (side->unread + side->unread_len, data, len);
+  side->unread_len += len;
+}
+
 /* The session reads straight from the segment; only what it leaves is
  * kept for later, so most bytes are never copied. */
 static void
@@ -391,21 +411,22 @@ feed_input (PochtaConnection *self, SideIndex to, const guint8 *data, gsize len)
 {
   Side *side = &self->sides[to];
 
-  if (side->input->len == 0)
+  if (side->unread_len == 0)
     {
       gsize used = feed_bytes (self, to, data, len);
-      g_byte_array_append (side->input, data + used, (guint) (len - used));
+      keep_unread (side, data + used, len - used);
     }
   else
     {
-      g_byte_array_append (side->input, data, (guint) len);
-      gsize used = feed_bytes (self, to, side->input->data, side->input->len);
-      g_byte_array_remove_range (side->input, 0, (guint) used);
+      keep_unread (side, data, len);
+      gsize used = feed_bytes (self, to, side->unread, side->unread_len);
+      memmove (side->unread, side->unread + used, side->unread_len - used);
+      side->unread_len -= used;
     }
   /* A session that is done leaves the rest unread: after QUIT it is not
    * for this session (RFC 5321 §4.1.1.10). */
   if (side->klass->is_done (side->session))
-    g_byte_array_set_size (side->input, 0);
+    side->unread_len = 0;
   pump (self, to);
 }
 
@@ -565,8 +586,6 @@ pochta_connection_open (PochtaSimContext            *context,
   self->sides[SIDE_CLIENT].klass = client_class;
   self->sides[SIDE_CLIENT].state = client_class->get_state (client_session);
   self->sides[SIDE_CLIENT].state_before_line = -1;
-  for (guint i = 0; i < 2; i++)
-    self->sides[i].input = g_byte_array_new ();
   self->open_time = now (self);
   g_hash_table_insert (context->connections, GUINT_TO_POINTER (self->handle), self);
 
