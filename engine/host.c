@@ -228,8 +228,8 @@ is_under (const char *name, const char *domain)
 static int
 mx_rank (PochtaSimHost *self, const char *domain)
 {
-  g_autoptr (GPtrArray) records = pochta_network_lookup_mx (self->context->network, domain);
-  for (guint i = 0; i < records->len; i++)
+  const GPtrArray *records = pochta_network_peek_mx (self->context->network, domain);
+  for (guint i = 0; records != NULL && i < records->len; i++)
     {
       const PochtaMxRecord *mx = g_ptr_array_index (records, i);
       const PochtaMxRecord *best = g_ptr_array_index (records, 0);

@@ -242,11 +242,12 @@ domain_of (const char *mailbox)
 static GStrv
 route_by_mx (PochtaMta *self, const char *domain, const char **out_status, const char **out_reason)
 {
-  g_autoptr (GPtrArray) records = pochta_network_lookup_mx (self->network, domain);
+  const GPtrArray *records = pochta_network_peek_mx (self->network, domain);
+  guint n_records = records != NULL ? records->len : 0;
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   guint own_preference = G_MAXUINT;
 
-  if (records->len == 0)
+  if (n_records == 0)
     {
       /* §5.1: no MX, so the domain itself is the implicit MX, if it is
        * a host at all. */
@@ -262,7 +263,7 @@ route_by_mx (PochtaMta *self, const char *domain, const char **out_status, const
       g_strv_builder_add (builder, domain);
       return g_strv_builder_end (builder);
     }
-  for (guint i = 0; i < records->len; i++)
+  for (guint i = 0; i < n_records; i++)
     {
       const PochtaMxRecord *mx = g_ptr_array_index (records, i);
       if (g_ascii_strcasecmp (mx->exchanger, self->hostname) == 0)
@@ -272,7 +273,7 @@ route_by_mx (PochtaMta *self, const char *domain, const char **out_status, const
    * not better than it.  Records come sorted, lowest preference first;
    * equal preferences keep the file's order, so runs repeat. */
   guint n = 0;
-  for (guint i = 0; i < records->len; i++)
+  for (guint i = 0; i < n_records; i++)
     {
       const PochtaMxRecord *mx = g_ptr_array_index (records, i);
       if (mx->preference < own_preference)

@@ -708,12 +708,27 @@ pochta_network_lookup_mx (PochtaNetwork *self, const char *domain)
 {
   g_return_val_if_fail (self != NULL && domain != NULL, NULL);
 
-  g_autofree char *key = g_ascii_strdown (domain, -1);
-  GPtrArray *records = g_hash_table_lookup (self->mx, key);
+  const GPtrArray *records = pochta_network_peek_mx (self, domain);
   GPtrArray *copy = g_ptr_array_new ();
   for (guint i = 0; records != NULL && i < records->len; i++)
     g_ptr_array_add (copy, g_ptr_array_index (records, i));
   return copy;
+}
+
+const GPtrArray *
+pochta_network_peek_mx (PochtaNetwork *self, const char *domain)
+{
+  g_return_val_if_fail (self != NULL && domain != NULL, NULL);
+
+  /* The table's keys are lower case; a domain name is at most 255
+   * octets (RFC 1035 §2.3.4), so it is lowered on the stack. */
+  char small[256];
+  gsize len = strlen (domain);
+  g_autofree char *large = len >= sizeof small ? g_malloc (len + 1) : NULL;
+  char *key = large != NULL ? large : small;
+  for (gsize i = 0; i <= len; i++)
+    key[i] = (char) pochta_ascii_lower ((guchar) domain[i]);
+  return g_hash_table_lookup (self->mx, key);
 }
 
 GStrv

@@ -93,6 +93,9 @@ PochtaDirectory *pochta_network_get_directory (PochtaNetwork *self);
 /* The MX records of domain, lowest preference first; an empty array when
  * there are none (the caller then uses the implicit MX, RFC 5321 §5.1). */
 GPtrArray *pochta_network_lookup_mx (PochtaNetwork *self, const char *domain);
+/* The same records, the network's own (valid while it lives); NULL when
+ * there are none.  For callers that ask on every message. */
+const GPtrArray *pochta_network_peek_mx (PochtaNetwork *self, const char *domain);
 /* The domains that have MX records (lower case), sorted; NULL-terminated. */
 GStrv pochta_network_dup_mx_domains (PochtaNetwork *self);
 

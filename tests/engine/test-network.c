@@ -46,6 +46,15 @@ test_constr_org (void)
   g_assert_cmpstr (((PochtaMxRecord *) mx->pdata[1])->exchanger, ==, "comp1.otd1.constr.org");
   g_autoptr (GPtrArray) none = pochta_network_lookup_mx (net, "comp3.otd2.constr.org");
   g_assert_cmpuint (none->len, ==, 0);
+  /* The borrowed form: the same records in the same order, in any case;
+   * NULL for none, and for a name longer than any key. */
+  const GPtrArray *peeked = pochta_network_peek_mx (net, "CONSTR.org");
+  g_assert_nonnull (peeked);
+  g_assert_cmpuint (peeked->len, ==, 2);
+  g_assert_true (peeked->pdata[0] == mx->pdata[0] && peeked->pdata[1] == mx->pdata[1]);
+  g_assert_null (pochta_network_peek_mx (net, "comp3.otd2.constr.org"));
+  g_autofree char *long_name = g_strnfill (300, 'a');
+  g_assert_null (pochta_network_peek_mx (net, long_name));
 
   /* LANs cost 1 ms host to host; each backbone 20 ms. */
   gint64 usec;
