@@ -31,14 +31,23 @@ pochta_smtp_reply_dup_text (const PochtaSmtpReply *reply)
 {
   g_return_val_if_fail (reply != NULL, NULL);
 
-  GString *text = g_string_new (NULL);
+  /* Measured first, then copied into one allocation. */
+  gsize size = 1;
+  for (guint i = 0; i < reply->lines->len; i++)
+    size += strlen (g_ptr_array_index (reply->lines, i)) + (i > 0);
+  char *text = g_malloc (size);
+  char *at = text;
   for (guint i = 0; i < reply->lines->len; i++)
     {
+      const char *line = g_ptr_array_index (reply->lines, i);
+      gsize len = strlen (line);
       if (i > 0)
-        g_string_append_c (text, '\n');
-      g_string_append (text, g_ptr_array_index (reply->lines, i));
+        *at++ = '\n';
+      memcpy (at, line, len);
+      at += len;
     }
-  return g_string_free (text, FALSE);
+  *at = '\0';
+  return text;
 }
 
 PochtaSmtpReplyParser *
