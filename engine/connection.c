@@ -263,9 +263,10 @@ handle_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event, 
 
 /* Once the connection is up, lines and state changes come through these
  * as the sessions report them: no copy of the line and no queue between
- * (PochtaEventSink).  They only ever run inside a session's feed, which
- * the connection started, so the state they touch is as drain_events ()
- * would find it. */
+ * (PochtaEventSink).  They run inside whatever made the session speak (a
+ * segment fed to it, a real client's line the bridge hands over, a
+ * shutdown), in the order the session spoke, which is the order
+ * drain_events () would have handled them in. */
 static void
 take_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
 {
