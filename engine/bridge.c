@@ -49,9 +49,9 @@ typedef struct
   GByteArray *early;        /* bytes sent before the greeting */
   GSource *read_source;
   GSource *write_source;
-  GSource *idle_source;
   GSource *greet_source;
   gint64 last_activity;     /* monotonic µs */
+  gboolean idle_expired;    /* its idle timeout came: closing already */
   gboolean read_eof;
   gboolean dirty;           /* in bridge->dirty */
   gboolean closed;
@@ -66,6 +66,10 @@ struct _PochtaBridge
   GHashTable *sessions;     /* Session* set */
   GPtrArray *dirty;         /* Session* with bytes from the server or closed */
   GSource *clock_source;
+  /* One timer for every session's idle timeout, due at the earliest: the
+   * main loop walks all its sources twice an iteration, so a source per
+   * session would cost every wakeup of every other session. */
+  GSource *idle_source;
   gint64 virtual_start;
   gint64 real_start;        /* monotonic µs */
   guint8 *read_buffer;      /* READ_SIZE, shared: one read at a time */
@@ -332,7 +336,6 @@ session_free (gpointer data)
 
   stop_source (&session->read_source);
   stop_source (&session->write_source);
-  stop_source (&session->idle_source);
   stop_source (&session->greet_source);
   if (session->client != NULL)
     {
@@ -381,40 +384,72 @@ idle_timeout (Session *session)
                                                              : SMTP_IDLE_TIMEOUT;
 }
 
-static gboolean
-on_idle_check (gpointer data)
+/* The idle timer is due no later than deadline. */
+static void
+arm_idle_timer (PochtaBridge *self, gint64 deadline)
 {
-  Session *session = data;
-  gint64 deadline = session->last_activity + idle_timeout (session);
+  gint64 due = g_source_get_ready_time (self->idle_source);
 
-  if (g_get_monotonic_time () < deadline)
-    {
-      g_source_set_ready_time (session->idle_source, deadline);
-      return G_SOURCE_CONTINUE;
-    }
-  g_clear_pointer (&session->idle_source, g_source_unref);
+  if (due < 0 || deadline < due)
+    g_source_set_ready_time (self->idle_source, deadline);
+}
+
+/* Ends one idle session: RFC 5321 §4.5.3.2.7 and checklist S28, 421
+ * 4.4.2 on the idle timeout; a POP3 server logs out without a word (RFC
+ * 1939 §3).  FALSE when it was closed at once (no simulated session yet). */
+static gboolean
+end_idle_session (Session *session)
+{
+  session->idle_expired = TRUE;
   if (session->handle == 0)
     {
       session_close (session);
-      return G_SOURCE_REMOVE;
+      return FALSE;
     }
-  /* RFC 5321 §4.5.3.2.7 and checklist S28: 421 4.4.2 on the idle
-   * timeout; a POP3 server logs out without a word (RFC 1939 §3). */
   pochta_simulation_shutdown_connection (session->bridge->simulation, session->handle,
                                          "4.4.2 Idle timeout, closing transmission channel");
-  run_clock (session->bridge);
-  return G_SOURCE_REMOVE;
+  return TRUE;
+}
+
+/* Ends the sessions whose time is up and sets the timer for the next. */
+static gboolean
+on_idle_check (gpointer data)
+{
+  PochtaBridge *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 next = -1;
+  g_autoptr (GPtrArray) expired = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Session *session = key;
+      if (session->idle_expired || session->closed)
+        continue;
+      gint64 deadline = session->last_activity + idle_timeout (session);
+      if (deadline <= now)
+        g_ptr_array_add (expired, session);
+      else if (next < 0 || deadline < next)
+        next = deadline;
+    }
+  g_source_set_ready_time (self->idle_source, next);
+  /* Ended after the walk: closing a session takes it out of the table,
+   * and ending one may close another before its turn. */
+  gboolean shut_down = FALSE;
+  for (guint i = 0; i < expired->len; i++)
+    if (g_hash_table_contains (self->sessions, g_ptr_array_index (expired, i)))
+      shut_down |= end_idle_session (g_ptr_array_index (expired, i));
+  if (shut_down)
+    run_clock (self);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 start_idle_timer (Session *session)
 {
-  /* A plain source with a ready time: a timeout source would set its own
-   * expiry again after each dispatch, over the one set here. */
-  session->idle_source = g_source_new (&timer_source_funcs, sizeof (GSource));
-  g_source_set_ready_time (session->idle_source, session->last_activity + idle_timeout (session));
-  g_source_set_callback (session->idle_source, on_idle_check, session, NULL);
-  g_source_attach (session->idle_source, NULL);
+  arm_idle_timer (session->bridge, session->last_activity + idle_timeout (session));
 }
 
 /* The simulated session starts: the server's greeting is queued. */
@@ -578,6 +613,11 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
   self->clock_source = g_source_new (&timer_source_funcs, sizeof (GSource));
   g_source_set_callback (self->clock_source, on_clock, self, NULL);
   g_source_attach (self->clock_source, NULL);
+  /* A plain source with a ready time: a timeout source would set its own
+   * expiry again after each dispatch, over the one on_idle_check sets. */
+  self->idle_source = g_source_new (&timer_source_funcs, sizeof (GSource));
+  g_source_set_callback (self->idle_source, on_idle_check, self, NULL);
+  g_source_attach (self->idle_source, NULL);
   /* Inactive until every listener is there: adding one to an active
    * service cancels and restarts its accept, and GIO drops a connection
    * that such a cancelled accept took. */
@@ -602,6 +642,8 @@ pochta_bridge_free (PochtaBridge *self)
   g_ptr_array_unref (self->listeners);
   g_source_destroy (self->clock_source);
   g_source_unref (self->clock_source);
+  g_source_destroy (self->idle_source);
+  g_source_unref (self->idle_source);
   g_free (self->read_buffer);
   g_object_unref (self->simulation);
   g_free (self);

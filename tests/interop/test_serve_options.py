@@ -112,6 +112,27 @@ class LimitsTest(unittest.TestCase):
         smtp.close()
         pop3.close()
 
+    def test_idle_timeouts_of_sessions_opened_apart(self):
+        """One timer serves every session: after the first session's
+        timeout it waits for the next one's, which comes later."""
+        server = Server("--idle-timeout", "1")
+        self.addCleanup(server.close)
+        first, first_f = connect(server.port("smtp"))
+        start = time.monotonic()
+        first_f.readline()
+        time.sleep(0.6)
+        second, second_f = connect(server.port("smtp"))
+        second_f.readline()
+        self.assertTrue(first_f.readline().startswith(b"421 comp3.otd2.constr.org Idle timeout"))
+        first_ended = time.monotonic() - start
+        self.assertTrue(second_f.readline().startswith(b"421 comp3.otd2.constr.org Idle timeout"))
+        second_ended = time.monotonic() - start
+        self.assertGreaterEqual(first_ended, 0.9)
+        self.assertLess(first_ended, 1.5)
+        self.assertGreaterEqual(second_ended, 1.5)
+        first.close()
+        second.close()
+
     def test_activity_postpones_the_idle_timeout(self):
         server = Server("--idle-timeout", "1")
         self.addCleanup(server.close)
