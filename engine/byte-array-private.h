@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Lines of bytes: appending a line and its CRLF to a GByteArray in one
  * step (every line of every session goes out, or into a message, through
- * here, and two appends cost two size checks), and telling whether text
- * already ends each line in CRLF. */
+ * here, and two appends cost two size checks), telling whether text
+ * already ends each line in CRLF, and growing the plain buffers that hot
+ * paths keep instead of a GByteArray. */
 #pragma once
 
 #include <glib.h>
@@ -20,6 +21,18 @@ pochta_byte_array_append_line (GByteArray *out, const void *line, gsize len)
     memcpy (out->data + at, line, len);
   out->data[at + len] = '\r';
   out->data[at + len + 1] = '\n';
+}
+
+/* The buffer with room for at least needed bytes: *room at least
+ * doubles when it grows (so n appends copy O(n) bytes in all) and is
+ * never below minimum.  The buffer may move. */
+static inline gpointer
+pochta_buffer_reserve (gpointer buffer, gsize *room, gsize needed, gsize minimum)
+{
+  if (needed <= *room)
+    return buffer;
+  *room = MAX (MAX (minimum, *room * 2), needed);
+  return g_realloc (buffer, *room);
 }
 
 /* TRUE when data ends in LF and a CR stands before every LF: the wire

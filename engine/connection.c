@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "byte-array-private.h"
 #include "host.h"
 
 /* constr-org.md: a client on the real loopback bridge counts as outside
@@ -396,11 +397,7 @@ keep_unread (Side *side, const guint8 *data, gsize len)
 {
   if (len == 0)
     return;
-  if (side->unread_len + len > side->unread_room)
-    {
-      side->unread_room = MAX (side->unread_room * 2, side->unread_len + len);
-      side->unread = g_realloc (side->unread, side->unread_room);
-    }
+  side->unread = pochta_buffer_reserve (side->unread, &side->unread_room, side->unread_len + len, 0);
   memcpy (side->unread + side->unread_len, data, len);
   side->unread_len += len;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ascii-scan-private.h"
+#include "byte-array-private.h"
 #include "format.h"
 #include "smtp-reply.h"
 
@@ -111,11 +112,7 @@ add_line (PochtaSmtpReplyParser *self, const char *text, gsize len)
       self->starts_room = MAX (16, self->starts_room * 2);
       self->starts = g_renew (gsize, self->starts, self->starts_room);
     }
-  if (self->text_len + len + 1 > self->text_room)
-    {
-      self->text_room = MAX (MAX (256, self->text_room * 2), self->text_len + len + 1);
-      self->text = g_realloc (self->text, self->text_room);
-    }
+  self->text = pochta_buffer_reserve (self->text, &self->text_room, self->text_len + len + 1, 256);
   self->starts[self->n_starts++] = self->text_len;
   memcpy (self->text + self->text_len, text, len);
   self->text[self->text_len + len] = '\0';

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "byte-array-private.h"
 #include "format.h"
 #include "smtp-server-private.h"
 
@@ -179,13 +180,8 @@ take_message (PochtaSmtpServer *self, const char *received)
 static void
 append_content_line (PochtaSmtpServer *self, const char *content, gsize len)
 {
-  gsize needed = self->message_head + self->message_len + len + 2;
-
-  if (needed > self->message_room)
-    {
-      self->message_room = MAX (self->message_room * 2, needed);
-      self->message = g_realloc (self->message, self->message_room);
-    }
+  self->message = pochta_buffer_reserve (self->message, &self->message_room,
+                                         self->message_head + self->message_len + len + 2, 0);
   guint8 *at = self->message + self->message_head + self->message_len;
   memcpy (at, content, len);
   at[len] = '\r';
