@@ -490,9 +490,15 @@ smtp_shutdown (gpointer s, const char *reason)
   pochta_smtp_server_session_class.shutdown (SERVER (s), reason);
 }
 
+static void
+smtp_set_event_sink (gpointer s, PochtaEventSink sink, gpointer user_data)
+{
+  pochta_smtp_server_session_class.set_event_sink (SERVER (s), sink, user_data);
+}
+
 static const PochtaSessionClass host_smtp_session_class = {
   smtp_feed, smtp_feed_eof, smtp_peek, smtp_consume, smtp_next_event, smtp_get_state,
-  smtp_state_name, smtp_is_done, smtp_session_free, smtp_shutdown,
+  smtp_state_name, smtp_is_done, smtp_session_free, smtp_shutdown, smtp_set_event_sink,
 };
 
 /* ---- POP3 ---- */
