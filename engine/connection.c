@@ -41,6 +41,11 @@ typedef struct
   int state_before_line;
   gboolean fin_sent;
   gboolean fin_received;
+  /* The session's lines and state changes come through the sink, which
+   * also says when an event waits for next_event (); until it does,
+   * nothing is drained. */
+  gboolean sink_on;
+  gboolean events_waiting;
 } Side;
 
 struct _PochtaConnection
@@ -271,9 +276,11 @@ handle_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event, 
 static void
 take_event (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
 {
+  if (event->type == POCHTA_EVENT_NONE)
+    self->sides[from].events_waiting = TRUE;
   /* A finished connection's transcript entry is closed: nothing more is
    * recorded on it. */
-  if (!self->over)
+  else if (!self->over)
     handle_event (self, from, event, TRUE);
 }
 
@@ -298,7 +305,12 @@ set_event_sinks (PochtaConnection *self, gboolean on)
     {
       Side *side = &self->sides[i];
       if (side->session != NULL && side->klass->set_event_sink != NULL)
-        side->klass->set_event_sink (side->session, on ? sinks[i] : NULL, on ? self : NULL);
+        {
+          side->klass->set_event_sink (side->session, on ? sinks[i] : NULL, on ? self : NULL);
+          side->sink_on = on;
+          /* Drained once more all the same: whatever waited before. */
+          side->events_waiting = TRUE;
+        }
     }
 }
 
@@ -308,6 +320,9 @@ drain_events (PochtaConnection *self, SideIndex from, gboolean wire_up)
   Side *side = &self->sides[from];
   PochtaEvent event = { 0 };
 
+  if (side->sink_on && !side->events_waiting)
+    return;
+  side->events_waiting = FALSE;
   while (side->klass->next_event (side->session, &event))
     {
       handle_event (self, from, &event, wire_up);

@@ -33,7 +33,8 @@ void pochta_event_queue_set_report_received (PochtaEventQueue *self, gboolean re
 /* With a sink, LINE_* and STATE_CHANGED events go to it when nothing
  * waits in the queue before them; every other event, and any event
  * behind one that waits, still queues, so the order stays the order of
- * reporting.  NULL: everything queues again. */
+ * reporting, and the sink gets a NONE event when the empty queue gets
+ * one.  NULL: everything queues again. */
 void pochta_event_queue_set_sink (PochtaEventQueue *self, PochtaEventSink sink, gpointer user_data);
 void pochta_event_queue_push_state (PochtaEventQueue *self, int old_state, int new_state);
 void pochta_event_queue_push_text (PochtaEventQueue *self, PochtaEventType type, const char *text);

@@ -78,6 +78,19 @@ for_sink (PochtaEventQueue *self, PochtaEventType type)
              || type == POCHTA_EVENT_STATE_CHANGED);
 }
 
+/* Queues event, and tells a sink that next_event () has something: with
+ * a sink, a caller need not ask an empty queue after every line. */
+static void
+enqueue (PochtaEventQueue *self, const PochtaEvent *event)
+{
+  g_array_append_vals (self->events, event, 1);
+  if (self->sink != NULL && self->events->len - self->head == 1)
+    {
+      static const PochtaEvent waiting = { .type = POCHTA_EVENT_NONE };
+      self->sink (&waiting, self->sink_data);
+    }
+}
+
 void
 pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event)
 {
@@ -89,7 +102,7 @@ pochta_event_queue_push (PochtaEventQueue *self, PochtaEvent *event)
       pochta_event_clear (event);
       return;
     }
-  g_array_append_vals (self->events, event, 1);
+  enqueue (self, event);
   memset (event, 0, sizeof *event);
 }
 
@@ -153,7 +166,7 @@ pochta_event_queue_push_line (PochtaEventQueue *self,
   if (len > 0)
     memcpy (event.text, text, len);
   event.text[len] = '\0';
-  g_array_append_vals (self->events, &event, 1);
+  enqueue (self, &event);
 }
 
 void

@@ -59,7 +59,8 @@ const char *pochta_event_type_to_string (PochtaEventType type);
  * reports them, instead of the queue (*_set_event_sink ()): a caller
  * that records every line saves a copy and a trip through the queue for
  * each.  The event is only lent for the call, and its text need not end
- * in NUL (length counts). */
+ * in NUL (length counts).  An event of type NONE says that the queue,
+ * empty until then, now holds an event for next_event (). */
 typedef void (*PochtaEventSink) (const PochtaEvent *event, gpointer user_data);
 
 /* Frees what the event owns and zeroes it, so it can be reused. */

@@ -66,7 +66,7 @@ test_free_with_pending (void)
 }
 
 /* What the sink saw, one word an event: "L<text>" for a line, "S<new
- * state>" for a state change. */
+ * state>" for a state change, "Q" for "the queue holds an event now". */
 static void
 note_in_sink (const PochtaEvent *event, gpointer user_data)
 {
@@ -74,7 +74,9 @@ note_in_sink (const PochtaEvent *event, gpointer user_data)
 
   if (seen->len > 0)
     g_string_append_c (seen, ' ');
-  if (event->type == POCHTA_EVENT_STATE_CHANGED)
+  if (event->type == POCHTA_EVENT_NONE)
+    g_string_append_c (seen, 'Q');
+  else if (event->type == POCHTA_EVENT_STATE_CHANGED)
     g_string_append_printf (seen, "S%d", event->new_state);
   else
     {
@@ -118,21 +120,26 @@ test_sink (void)
   g_assert_cmpstr (seen->str, ==, "S2 L250 OK");
   g_assert_true (pochta_event_queue_is_empty (queue));
 
+  /* The first event to wait is announced; those behind it are not. */
   pochta_event_queue_push_text (queue, POCHTA_EVENT_AUTHENTICATED, "Ivanov");
   pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_SENT, "MAIL", 4, 0, 3, FALSE);
   pochta_event_queue_push_state (queue, 2, 3);
-  g_assert_cmpstr (seen->str, ==, "S2 L250 OK");
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK Q");
   g_autofree char *queued = drain_to_words (queue);
   g_assert_cmpstr (queued, ==, "authenticated:Ivanov line-sent:MAIL state-changed:");
 
   pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_RECEIVED, "250 OK", 6, 250, 3, FALSE);
-  g_assert_cmpstr (seen->str, ==, "S2 L250 OK L250 OK");
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK Q L250 OK");
+  pochta_event_queue_push_text (queue, POCHTA_EVENT_CLOSED, "QUIT");
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK Q L250 OK Q");
+  g_autofree char *closed = drain_to_words (queue);
+  g_assert_cmpstr (closed, ==, "closed:QUIT");
 
   pochta_event_queue_set_sink (queue, NULL, NULL);
   pochta_event_queue_push_line (queue, POCHTA_EVENT_LINE_SENT, "QUIT", 4, 0, 4, FALSE);
   g_autofree char *after = drain_to_words (queue);
   g_assert_cmpstr (after, ==, "line-sent:QUIT");
-  g_assert_cmpstr (seen->str, ==, "S2 L250 OK L250 OK");
+  g_assert_cmpstr (seen->str, ==, "S2 L250 OK Q L250 OK Q");
 }
 
 int
