@@ -16,15 +16,14 @@ struct _PochtaSmtpReplyParser
   gboolean in_reply;     /* a multi-line reply whose last line has not come */
   /* One reply, reused: a client reads a dozen replies a session, and a
    * fresh array and a string a line cost more than parsing them.  The
-   * texts sit in one buffer, each ended by NUL; reply.lines points into
-   * it once the reply is whole (the buffer may move while it grows). */
+   * texts sit in one buffer, each ended by NUL (a reply text holds none,
+   * RFC 5321 §4.2); reply.lines points into it once the reply is whole,
+   * since the buffer may move while it grows. */
   PochtaSmtpReply reply;
   char *text;
   gsize text_len;
   gsize text_room;
-  gsize *starts;         /* where each line's text begins */
-  guint n_starts;
-  guint starts_room;
+  guint n_lines;
 };
 
 char *
@@ -69,7 +68,6 @@ pochta_smtp_reply_parser_free (PochtaSmtpReplyParser *self)
     return;
   g_ptr_array_unref (self->reply.lines);
   g_free (self->text);
-  g_free (self->starts);
   g_free (self);
 }
 
@@ -99,7 +97,7 @@ start_reply (PochtaSmtpReplyParser *self, guint code)
 {
   self->reply.code = code;
   self->text_len = 0;
-  self->n_starts = 0;
+  self->n_lines = 0;
   self->in_reply = TRUE;
 }
 
@@ -107,13 +105,8 @@ start_reply (PochtaSmtpReplyParser *self, guint code)
 static void
 add_line (PochtaSmtpReplyParser *self, const char *text, gsize len)
 {
-  if (self->n_starts == self->starts_room)
-    {
-      self->starts_room = MAX (16, self->starts_room * 2);
-      self->starts = g_renew (gsize, self->starts, self->starts_room);
-    }
   self->text = pochta_buffer_reserve (self->text, &self->text_room, self->text_len + len + 1, 256);
-  self->starts[self->n_starts++] = self->text_len;
+  self->n_lines++;
   memcpy (self->text + self->text_len, text, len);
   self->text[self->text_len + len] = '\0';
   self->text_len += len + 1;
@@ -183,7 +176,7 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
   if (!self->in_reply)
     start_reply (self, code);
 
-  if (self->n_starts >= self->max_lines)
+  if (self->n_lines >= self->max_lines)
     return malformed (self, out_error,
                       pochta_strdup_printf ("reply %u has more than %u lines", code, self->max_lines));
 
@@ -193,9 +186,13 @@ pochta_smtp_reply_parser_push_line (PochtaSmtpReplyParser *self,
     return POCHTA_SMTP_REPLY_INCOMPLETE;
 
   self->in_reply = FALSE;
-  g_ptr_array_set_size (self->reply.lines, self->n_starts);
-  for (guint i = 0; i < self->n_starts; i++)
-    self->reply.lines->pdata[i] = self->text + self->starts[i];
+  g_ptr_array_set_size (self->reply.lines, self->n_lines);
+  char *at = self->text;
+  for (guint i = 0; i < self->n_lines; i++)
+    {
+      self->reply.lines->pdata[i] = at;
+      at += strlen (at) + 1;
+    }
   *out_reply = &self->reply;
   return POCHTA_SMTP_REPLY_COMPLETE;
 }
