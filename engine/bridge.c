@@ -111,13 +111,16 @@ arm_clock (PochtaBridge *self)
 }
 
 /* Runs every event due by the real time now, then hands what the servers
- * said to the sockets; whatever that schedules wakes the clock again. */
+ * said to the sockets, and only then records the lines said (a client
+ * waiting for its reply need not wait for the transcript); whatever that
+ * schedules wakes the clock again. */
 static void
 run_clock (PochtaBridge *self)
 {
   gint64 behind = virtual_now (self) - pochta_simulation_get_time (self->simulation);
   pochta_simulation_advance (self->simulation, MAX (behind, 0));
   flush_dirty (self);
+  pochta_simulation_flush_recording (self->simulation);
   arm_clock (self);
 }
 
@@ -600,6 +603,7 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
 
   PochtaBridge *self = g_new0 (PochtaBridge, 1);
   self->simulation = g_object_ref (simulation);
+  pochta_simulation_set_defer_recording (simulation, TRUE);
   if (config != NULL)
     self->config = *config;
   if (self->config.max_sessions == 0)
@@ -645,6 +649,7 @@ pochta_bridge_free (PochtaBridge *self)
   g_source_destroy (self->idle_source);
   g_source_unref (self->idle_source);
   g_free (self->read_buffer);
+  pochta_simulation_set_defer_recording (self->simulation, FALSE);
   g_object_unref (self->simulation);
   g_free (self);
 }

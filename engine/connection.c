@@ -229,12 +229,11 @@ record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
   gboolean in_data
     = event->in_data && !(from == SIDE_SERVER && self->protocol == POCHTA_PROTOCOL_SMTP);
   const char *(*name) (int) = side->klass->state_name;
-  const PochtaTranscriptItem *item = pochta_transcript_add_line (
-    self->context->transcript, self->transcript_id, now (self),
-    from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER,
-    event->text, event->length, in_data,
-    name != NULL ? name (before) : NULL, name != NULL ? name (event->new_state) : NULL);
-  pochta_sim_context_item_added (self->context, item);
+  pochta_sim_context_record_line (
+    self->context, self->transcript_id, now (self),
+    from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER, event->text,
+    event->length, in_data, name != NULL ? name (before) : NULL,
+    name != NULL ? name (event->new_state) : NULL);
 }
 
 static void
@@ -379,6 +378,7 @@ check_finished (PochtaConnection *self)
   if (self->over || !self->sides[SIDE_CLIENT].fin_received
       || !self->sides[SIDE_SERVER].fin_received)
     return;
+  pochta_sim_context_flush_recording (self->context);
   pochta_transcript_close_connection (self->context->transcript, self->transcript_id, now (self));
   connection_ref (self);
   retire (self);
@@ -526,6 +526,7 @@ establish (PochtaConnection *self, gpointer session, const PochtaSessionClass *k
   server->state = klass->get_state (session);
   server->state_before_line = -1;
   self->established = TRUE;
+  pochta_sim_context_flush_recording (self->context);
   self->transcript_id = pochta_transcript_open_connection (
     self->context->transcript, self->protocol, self->client_host,
     host_address (self->client, self->client_host), self->client_port, self->server_host,

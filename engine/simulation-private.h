@@ -54,6 +54,18 @@ struct _PochtaSimContext
   /* MTA event name -> how many happened (guint64*), kept or not: what a
    * scale run reports without formatting a single event. */
   GHashTable *event_counts;
+  /* Lines and MTA events held back until the bridge has written its
+   * replies (pochta_simulation_set_defer_recording): n_held records in
+   * held_items, their texts one after another in held_text.  Plain
+   * buffers: a line is held on the way to its reply. */
+  gboolean defer_recording;
+  gboolean flushing;
+  struct _PochtaHeldItem *held_items;
+  gsize n_held;
+  gsize held_room;               /* bytes, as held_text_room */
+  char *held_text;
+  gsize held_text_len;
+  gsize held_text_room;
   /* Delivered segments kept for the next ones (connection.c). */
   gpointer free_segments;
   guint n_free_segments;
@@ -64,6 +76,20 @@ void pochta_sim_context_drop_segments (PochtaSimContext *context);
 
 /* simulation.c */
 void pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item);
+/* Records a line said on a connection, or holds it back for
+ * pochta_sim_context_flush_recording (); the state names are static. */
+void pochta_sim_context_record_line (PochtaSimContext *context,
+                                     guint             connection_id,
+                                     gint64            time,
+                                     PochtaDirection   direction,
+                                     const char       *text,
+                                     gsize             length,
+                                     gboolean          in_data,
+                                     const char       *state_before,
+                                     const char       *state_after);
+/* Records the items held back; called before anything else goes into
+ * the transcript, so that the order is kept. */
+void pochta_sim_context_flush_recording (PochtaSimContext *context);
 void pochta_sim_context_record (PochtaSimContext *context,
                                 const char       *host,
                                 const char       *event,

@@ -105,6 +105,16 @@ void pochta_simulation_set_announce_items (PochtaSimulation *self, gboolean anno
 void pochta_simulation_set_line_limit (PochtaSimulation *self, guint limit);
 /* Record lines in the transcript (default TRUE). */
 void pochta_simulation_set_record_lines (PochtaSimulation *self, gboolean record);
+/* Hold the lines and MTA events of pochta_simulation_advance () back
+ * from the transcript until pochta_simulation_flush_recording () (default
+ * FALSE): a loopback server writes its replies first and records after,
+ * so that recording is not on the path from a client's command to its
+ * reply.  Held items keep their order and time: anything else that goes
+ * into the transcript, and pochta_simulation_get_transcript (), records
+ * them first.  Ignored while items are announced (shown at once). */
+void pochta_simulation_set_defer_recording (PochtaSimulation *self, gboolean defer);
+/* Records the items held back. */
+void pochta_simulation_flush_recording (PochtaSimulation *self);
 /* Keep MTA events in the transcript (default TRUE); when FALSE they are
  * still announced through item-added, with an item that lives for the
  * signal only (a run of a hundred thousand letters need not keep them). */

@@ -532,6 +532,94 @@ test_announce_items (void)
   g_assert_cmpuint (announced, ==, pochta_transcript_get_n_items (transcript) - recorded);
 }
 
+/* The scenario of run_scenario () a second at a time, nothing announced,
+ * lines and MTA events held back when defer (as the loopback bridge does)
+ * and recorded at the end of each step; counts the steps after which
+ * something was held. */
+static char *
+run_stepwise (gboolean defer, guint line_limit, guint *out_held_steps)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (42);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+
+  pochta_simulation_set_announce_items (simulation, FALSE);
+  pochta_simulation_set_defer_recording (simulation, defer);
+  pochta_simulation_set_line_limit (simulation, line_limit);
+  pochta_simulation_set_fault (simulation, POCHTA_FAULT_SLOW_LINK, "otd2-backbone", TRUE, 4,
+                               &error);
+  pochta_simulation_submit (simulation, IVANOV,
+                            (const char *const[]){ PETROV, "Sidirov@comp3.otd2.constr.org", NULL },
+                            "One", "Hello!\n..dots\n", &error);
+  guint console
+    = pochta_simulation_connect (simulation, "comp2.otd1.constr.org", COMP3, 25, &error);
+  pochta_simulation_send_line (simulation, console, "EHLO comp2.otd1.constr.org", &error);
+  pochta_simulation_send_line (simulation, console, "QUIT", &error);
+  g_assert_no_error (error);
+  *out_held_steps = 0;
+  for (guint second = 0; second < 600 && !pochta_simulation_is_idle (simulation); second++)
+    {
+      pochta_simulation_advance (simulation, G_TIME_SPAN_SECOND);
+      /* Read without asking the simulation, which would record them. */
+      guint recorded = pochta_transcript_get_n_items (transcript);
+      pochta_simulation_flush_recording (simulation);
+      if (pochta_transcript_get_n_items (transcript) > recorded)
+        (*out_held_steps)++;
+    }
+  g_assert_true (pochta_simulation_is_idle (simulation));
+  return sim_dump_transcript (pochta_simulation_get_transcript (simulation));
+}
+
+/* Held items go into the transcript in the order and at the times they
+ * came: the transcript is the same byte for byte, with or without a line
+ * limit; getting the transcript records them, and so does turning
+ * deferring off. */
+static void
+test_defer_recording (void)
+{
+  guint held_steps = 0;
+  g_autofree char *direct = run_stepwise (FALSE, 0, &held_steps);
+  g_assert_cmpuint (held_steps, ==, 0);
+  g_autofree char *held = run_stepwise (TRUE, 0, &held_steps);
+  g_assert_cmpuint (held_steps, >, 0);
+  g_assert_cmpstr (held, ==, direct);
+
+  g_autofree char *direct_limited = run_stepwise (FALSE, 25, &held_steps);
+  g_autofree char *held_limited = run_stepwise (TRUE, 25, &held_steps);
+  g_assert_nonnull (strstr (held_limited, "limit of 25 lines"));
+  g_assert_cmpstr (held_limited, ==, direct_limited);
+
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (42);
+  PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
+  g_autoptr (GError) error = NULL;
+  pochta_simulation_set_announce_items (simulation, FALSE);
+  pochta_simulation_set_defer_recording (simulation, TRUE);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Two",
+                            "Hello!\n", &error);
+  g_assert_no_error (error);
+  pochta_simulation_advance (simulation, 2 * G_TIME_SPAN_SECOND);
+  guint before = pochta_transcript_get_n_items (transcript);
+  pochta_simulation_set_defer_recording (simulation, FALSE);
+  g_assert_cmpuint (pochta_transcript_get_n_items (transcript), >, before);
+  pochta_simulation_set_defer_recording (simulation, TRUE);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Three",
+                            "Hello!\n", &error);
+  pochta_simulation_advance (simulation, 2 * G_TIME_SPAN_SECOND);
+  before = pochta_transcript_get_n_items (transcript);
+  g_assert_cmpuint (pochta_transcript_get_n_items (pochta_simulation_get_transcript (simulation)),
+                    >, before);
+  pochta_simulation_run_until_idle (simulation);
+  /* Items announced are never held. */
+  pochta_simulation_set_defer_recording (simulation, TRUE);
+  pochta_simulation_set_announce_items (simulation, TRUE);
+  pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Four",
+                            "Hello!\n", &error);
+  pochta_simulation_advance (simulation, 2 * G_TIME_SPAN_SECOND);
+  before = pochta_transcript_get_n_items (transcript);
+  pochta_simulation_flush_recording (simulation);
+  g_assert_cmpuint (pochta_transcript_get_n_items (transcript), ==, before);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -546,6 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/simulation/end-mid-flight", test_end_mid_flight);
   g_test_add_func ("/sim/simulation/line-limit", test_line_limit);
   g_test_add_func ("/sim/simulation/announce-items", test_announce_items);
+  g_test_add_func ("/sim/simulation/defer-recording", test_defer_recording);
   g_test_add_func ("/sim/simulation/event-counts", test_event_counts);
   g_test_add_data_func ("/sim/simulation/fetched/kept", GINT_TO_POINTER (TRUE), test_fetched_counted);
   g_test_add_data_func ("/sim/simulation/fetched/counted", GINT_TO_POINTER (FALSE),
