@@ -65,11 +65,13 @@ struct _PochtaBridge
   GPtrArray *listeners;     /* of Listener* */
   GHashTable *sessions;     /* Session* set */
   GPtrArray *dirty;         /* Session* with bytes from the server or closed */
-  GSource *clock_source;
-  /* One timer for every session's idle timeout, due at the earliest: the
-   * main loop walks all its sources twice an iteration, so a source per
-   * session would cost every wakeup of every other session. */
-  GSource *idle_source;
+  /* One timer source for the virtual clock and every session's idle
+   * timeout, due at the earlier of clock_due and idle_due (-1: none): the
+   * main loop walks all its sources twice an iteration, so each source
+   * more would cost every wakeup of every session. */
+  GSource *timer_source;
+  gint64 clock_due;
+  gint64 idle_due;
   gint64 virtual_start;
   gint64 real_start;        /* monotonic µs */
   guint8 *read_buffer;      /* READ_SIZE, shared: one read at a time */
@@ -88,7 +90,7 @@ static void flush_dirty (PochtaBridge *self);
 static gint64
 loop_time (PochtaBridge *self)
 {
-  return g_source_get_time (self->clock_source);
+  return g_source_get_time (self->timer_source);
 }
 
 static gint64
@@ -100,14 +102,23 @@ virtual_now (PochtaBridge *self)
 /* Setting a source's ready time wakes the main loop up (an eventfd write
  * and one more poll), so it is set only when it changes. */
 static void
+arm_timer (PochtaBridge *self)
+{
+  gint64 ready = self->clock_due < 0     ? self->idle_due
+                 : self->idle_due < 0    ? self->clock_due
+                                         : MIN (self->clock_due, self->idle_due);
+  if (ready != g_source_get_ready_time (self->timer_source))
+    g_source_set_ready_time (self->timer_source, ready);
+}
+
+static void
 arm_clock (PochtaBridge *self)
 {
   gint64 next;
-  gint64 ready = pochta_simulation_peek_next_time (self->simulation, &next)
-                   ? self->real_start + (next - self->virtual_start)
-                   : -1;
-  if (ready != g_source_get_ready_time (self->clock_source))
-    g_source_set_ready_time (self->clock_source, ready);
+  self->clock_due = pochta_simulation_peek_next_time (self->simulation, &next)
+                      ? self->real_start + (next - self->virtual_start)
+                      : -1;
+  arm_timer (self);
 }
 
 /* Runs every event due by the real time now, then hands what the servers
@@ -134,10 +145,20 @@ timer_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 
 static GSourceFuncs timer_source_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
 
+static void on_idle_check (PochtaBridge *self);
+
+/* The clock, the idle timeouts, or both are due. */
 static gboolean
-on_clock (gpointer data)
+on_timer (gpointer data)
 {
-  run_clock (data);
+  PochtaBridge *self = data;
+  gint64 now = loop_time (self);
+
+  if (self->idle_due >= 0 && self->idle_due <= now)
+    on_idle_check (self);
+  if (self->clock_due >= 0 && self->clock_due <= now)
+    run_clock (self);
+  arm_timer (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -391,10 +412,11 @@ idle_timeout (Session *session)
 static void
 arm_idle_timer (PochtaBridge *self, gint64 deadline)
 {
-  gint64 due = g_source_get_ready_time (self->idle_source);
-
-  if (due < 0 || deadline < due)
-    g_source_set_ready_time (self->idle_source, deadline);
+  if (self->idle_due < 0 || deadline < self->idle_due)
+    {
+      self->idle_due = deadline;
+      arm_timer (self);
+    }
 }
 
 /* Ends one idle session: RFC 5321 §4.5.3.2.7 and checklist S28, 421
@@ -415,10 +437,9 @@ end_idle_session (Session *session)
 }
 
 /* Ends the sessions whose time is up and sets the timer for the next. */
-static gboolean
-on_idle_check (gpointer data)
+static void
+on_idle_check (PochtaBridge *self)
 {
-  PochtaBridge *self = data;
   gint64 now = g_get_monotonic_time ();
   gint64 next = -1;
   g_autoptr (GPtrArray) expired = g_ptr_array_new ();
@@ -437,7 +458,7 @@ on_idle_check (gpointer data)
       else if (next < 0 || deadline < next)
         next = deadline;
     }
-  g_source_set_ready_time (self->idle_source, next);
+  self->idle_due = next;
   /* Ended after the walk: closing a session takes it out of the table,
    * and ending one may close another before its turn. */
   gboolean shut_down = FALSE;
@@ -446,7 +467,6 @@ on_idle_check (gpointer data)
       shut_down |= end_idle_session (g_ptr_array_index (expired, i));
   if (shut_down)
     run_clock (self);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -614,14 +634,10 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
   self->read_buffer = g_malloc (READ_SIZE);
   self->virtual_start = pochta_simulation_get_time (simulation);
   self->real_start = g_get_monotonic_time ();
-  self->clock_source = g_source_new (&timer_source_funcs, sizeof (GSource));
-  g_source_set_callback (self->clock_source, on_clock, self, NULL);
-  g_source_attach (self->clock_source, NULL);
-  /* A plain source with a ready time: a timeout source would set its own
-   * expiry again after each dispatch, over the one on_idle_check sets. */
-  self->idle_source = g_source_new (&timer_source_funcs, sizeof (GSource));
-  g_source_set_callback (self->idle_source, on_idle_check, self, NULL);
-  g_source_attach (self->idle_source, NULL);
+  self->timer_source = g_source_new (&timer_source_funcs, sizeof (GSource));
+  self->clock_due = self->idle_due = -1;
+  g_source_set_callback (self->timer_source, on_timer, self, NULL);
+  g_source_attach (self->timer_source, NULL);
   /* Inactive until every listener is there: adding one to an active
    * service cancels and restarts its accept, and GIO drops a connection
    * that such a cancelled accept took. */
@@ -644,10 +660,8 @@ pochta_bridge_free (PochtaBridge *self)
   g_hash_table_unref (self->sessions);
   g_ptr_array_unref (self->dirty);
   g_ptr_array_unref (self->listeners);
-  g_source_destroy (self->clock_source);
-  g_source_unref (self->clock_source);
-  g_source_destroy (self->idle_source);
-  g_source_unref (self->idle_source);
+  g_source_destroy (self->timer_source);
+  g_source_unref (self->timer_source);
   g_free (self->read_buffer);
   pochta_simulation_set_defer_recording (self->simulation, FALSE);
   g_object_unref (self->simulation);

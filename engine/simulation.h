@@ -63,7 +63,8 @@ G_DECLARE_FINAL_TYPE (PochtaSimulation, pochta_simulation, POCHTA, SIMULATION, G
  *   item-added (const PochtaTranscriptItem *item): a transcript item was
  *     recorded; the item belongs to the transcript.
  *   changed (): after an action or a run of the clock that may have
- *     changed mailboxes, queues, connections or host states. */
+ *     changed mailboxes, queues, connections or host states; only while
+ *     items are announced. */
 
 /* Takes network.  start_time is virtual µs since the Unix epoch;
  * utc_offset_minutes the zone of Date: and Received:. */
@@ -96,8 +97,9 @@ gboolean pochta_simulation_set_relay_host (PochtaSimulation *self,
 void pochta_simulation_set_connect_timeout (PochtaSimulation *self, gint64 usec);
 /* Greylisting's minimum retry delay on every host; default 5 minutes. */
 void pochta_simulation_set_greylist_delay (PochtaSimulation *self, gint64 usec);
-/* Emit "item-added" for every item (default TRUE); FALSE for a caller
- * that only reads the transcript afterwards. */
+/* Emit "item-added" for every item and "changed" after every action
+ * (default TRUE); FALSE for a caller that only reads the transcript
+ * afterwards. */
 void pochta_simulation_set_announce_items (PochtaSimulation *self, gboolean announce);
 /* After limit lines (0, the default: no limit) the transcript records no
  * more lines, says so in a note, and "line-limit-reached" (guint limit)

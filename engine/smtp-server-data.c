@@ -80,43 +80,67 @@ count_trace_field (PochtaSmtpServer *self, const char *content, gsize len)
 /* RFC 5321 §4.4: from the EHLO name and the peer's address, by us, with
  * SMTP, ESMTP or ESMTPA (RFC 3848), our id, the recipient when there is
  * exactly one, and the date. */
+/* The pieces one after another in one allocation; *out_len its length. */
 static char *
-format_received (PochtaSmtpServer *self, const char *id)
+join_pieces (const char *const *pieces, guint n, gsize *out_len)
+{
+  gsize lengths[32];
+  gsize total = 0;
+
+  g_assert (n <= G_N_ELEMENTS (lengths));
+  for (guint i = 0; i < n; i++)
+    total += lengths[i] = strlen (pieces[i]);
+  char *joined = g_malloc (total + 1);
+  char *at = joined;
+  for (guint i = 0; i < n; i++)
+    {
+      memcpy (at, pieces[i], lengths[i]);
+      at += lengths[i];
+    }
+  *at = '\0';
+  *out_len = total;
+  return joined;
+}
+
+static char *
+format_received (PochtaSmtpServer *self, const char *id, gsize *out_len)
 {
   const PochtaSmtpEnvelope *envelope = &self->envelope;
-  GString *field = g_string_sized_new (256);
   const char *protocol = !envelope->extended ? "SMTP" : self->authenticated ? "ESMTPA" : "ESMTP";
   g_autofree char *date = pochta_generator_format_date (self->generator);
+  const char *pieces[20];
+  guint n = 0;
 
-  /* Appends rather than printf: every message of every hop passes here. */
-  g_string_append (field, "Received: from ");
-  g_string_append (field, envelope->helo_name);
-  g_string_append (field, " (");
-  g_string_append (field, self->client_hostname != NULL ? self->client_hostname : envelope->helo_name);
+  /* Pieces joined in one allocation rather than printf or appends:
+   * every message of every hop passes here. */
+  pieces[n++] = "Received: from ";
+  pieces[n++] = envelope->helo_name;
+  pieces[n++] = " (";
+  pieces[n++] = self->client_hostname != NULL ? self->client_hostname : envelope->helo_name;
   if (self->client_address != NULL)
     {
-      g_string_append (field, " [");
-      g_string_append (field, self->client_address);
-      g_string_append_c (field, ']');
+      pieces[n++] = " [";
+      pieces[n++] = self->client_address;
+      pieces[n++] = "]";
     }
-  g_string_append (field, ")\r\n\tby ");
-  g_string_append (field, self->hostname);
-  g_string_append (field, " with ");
-  g_string_append (field, protocol);
-  g_string_append (field, " id ");
-  g_string_append (field, id);
+  pieces[n++] = ")\r\n\tby ";
+  pieces[n++] = self->hostname;
+  pieces[n++] = " with ";
+  pieces[n++] = protocol;
+  pieces[n++] = " id ";
+  pieces[n++] = id;
   if (envelope->recipients->len == 1)
     {
       const PochtaSmtpRecipient *recipient = g_ptr_array_index (envelope->recipients, 0);
-      g_string_append (field, "\r\n\tfor <");
-      g_string_append (field, recipient->mailbox);
-      g_string_append (field, ">; ");
+      pieces[n++] = "\r\n\tfor <";
+      pieces[n++] = recipient->mailbox;
+      pieces[n++] = ">; ";
     }
   else
-    g_string_append (field, ";\r\n\t");
-  g_string_append (field, date);
-  g_string_append (field, "\r\n");
-  return g_string_free (field, FALSE);
+    pieces[n++] = ";\r\n\t";
+  pieces[n++] = date;
+  pieces[n++] = "\r\n";
+  return join_pieces (pieces, n, out_len);
 }
 
 /* The reply for a message read to its end but refused; 0 if none. */
@@ -158,9 +182,8 @@ refusal (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
  * keeps no buffer.  The field fits in the room left in front of the
  * content nearly always; the rare long one costs a copy. */
 static GBytes *
-take_message (PochtaSmtpServer *self, const char *received)
+take_message (PochtaSmtpServer *self, const char *received, gsize received_len)
 {
-  gsize received_len = strlen (received);
   guint8 *buffer = g_steal_pointer (&self->message);
 
   if (received_len <= self->message_head)
@@ -194,10 +217,11 @@ static guint
 deliver (PochtaSmtpServer *self, const char **out_enhanced, char **out_text)
 {
   g_autofree char *generated_id = pochta_generator_token (self->generator, QUEUE_ID_CHARS);
-  g_autofree char *received = format_received (self, generated_id);
+  gsize received_len;
+  g_autofree char *received = format_received (self, generated_id, &received_len);
   g_autofree char *policy_id = NULL;
 
-  g_autoptr (GBytes) message = take_message (self, received);
+  g_autoptr (GBytes) message = take_message (self, received, received_len);
 
   PochtaSmtpDeliverVerdict verdict = POCHTA_SMTP_DELIVER_OK;
   if (self->policy.deliver != NULL)

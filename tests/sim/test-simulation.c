@@ -514,8 +514,10 @@ test_announce_items (void)
   PochtaTranscript *transcript = pochta_simulation_get_transcript (simulation);
   g_autoptr (GError) error = NULL;
   guint announced = 0;
+  Counts counts = { 0 };
 
   g_signal_connect (simulation, "item-added", G_CALLBACK (count_item), &announced);
+  g_signal_connect (simulation, "changed", G_CALLBACK (on_changed), &counts);
   pochta_simulation_set_announce_items (simulation, FALSE);
   pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "One",
                             "Hello!\n", &error);
@@ -524,12 +526,14 @@ test_announce_items (void)
   guint recorded = pochta_transcript_get_n_items (transcript);
   g_assert_cmpuint (recorded, >, 20);
   g_assert_cmpuint (announced, ==, 0);
+  g_assert_cmpuint (counts.changes, ==, 0);
 
   pochta_simulation_set_announce_items (simulation, TRUE);
   pochta_simulation_submit (simulation, IVANOV, (const char *const[]){ PETROV, NULL }, "Two",
                             "Hello!\n", &error);
   pochta_simulation_run_until_idle (simulation);
   g_assert_cmpuint (announced, ==, pochta_transcript_get_n_items (transcript) - recorded);
+  g_assert_cmpuint (counts.changes, >=, 2);
 }
 
 /* The scenario of run_scenario () a second at a time, nothing announced,
