@@ -10,6 +10,7 @@
 
 #include "bridge-client.h"
 #include "bridge.h"
+#include "byte-array-private.h"
 
 /* The kernel caps a listen backlog at net.core.somaxconn (4096 on
  * current Linux); GIO asks for 10, which refuses a burst of clients. */
@@ -47,8 +48,9 @@ typedef struct
   PochtaBridgeClient *client;
   guint handle;             /* the simulated connection; 0 before the greeting delay ends */
   GByteArray *early;        /* bytes sent before the greeting */
-  GSource *read_source;
-  GSource *write_source;
+  GIOCondition watching;    /* G_IO_IN (reading), G_IO_OUT (writing), both or none */
+  GPollFD poll_fd;          /* in the bridge's socket source while watching */
+  guint watched_index;      /* in bridge->watched, while watching */
   GSource *greet_source;
   gint64 last_activity;     /* monotonic µs */
   gboolean idle_expired;    /* its idle timeout came: closing already */
@@ -72,6 +74,19 @@ struct _PochtaBridge
   GSource *timer_source;
   gint64 clock_due;
   gint64 idle_due;
+  /* Every session's socket in one source, for the same reason: the
+   * sessions watching theirs, whose poll records the source checks, and
+   * those a dispatch found ready. */
+  GSource *socket_source;
+  Session **watched;
+  gsize n_watched;
+  gsize watched_room;       /* bytes */
+  struct _ReadySocket *ready;
+  gsize ready_room;         /* bytes */
+  /* Sessions closed while the socket source dispatches are freed after
+   * it: the ready ones after them are still to be looked at. */
+  gboolean dispatching;
+  GPtrArray *closed_in_dispatch;
   gint64 virtual_start;
   gint64 real_start;        /* monotonic µs */
   guint8 *read_buffer;      /* READ_SIZE, shared: one read at a time */
@@ -173,22 +188,60 @@ stop_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
-static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer data);
-static gboolean on_writable (GSocket *socket, GIOCondition condition, gpointer data);
+static void
+add_watched (PochtaBridge *self, Session *session)
+{
+  self->watched = pochta_buffer_reserve (self->watched, &self->watched_room,
+                                         (self->n_watched + 1) * sizeof (Session *),
+                                         16 * sizeof (Session *));
+  session->watched_index = (guint) self->n_watched;
+  self->watched[self->n_watched++] = session;
+}
 
 static void
-watch_socket (Session *session, GSource **slot, GIOCondition condition, GSocketSourceFunc func)
+remove_watched (PochtaBridge *self, Session *session)
 {
-  if (*slot != NULL)
+  Session *last = self->watched[--self->n_watched];
+
+  self->watched[session->watched_index] = last;
+  last->watched_index = session->watched_index;
+}
+
+/* Reading or writing is watched, or no more: the session's poll record
+ * asks for what is left, or leaves the socket source.  (Records are
+ * replaced, not changed in place: GLib reads them at every poll.) */
+static void
+set_watching (Session *session, GIOCondition watching)
+{
+  PochtaBridge *self = session->bridge;
+
+  if (watching == session->watching)
     return;
-  *slot = g_socket_create_source (session->socket, condition, NULL);
-  g_source_set_callback (*slot, G_SOURCE_FUNC (func), session, NULL);
-  /* GLib blocks a source that cannot recurse while it dispatches, taking
-   * its descriptor out of the poll set and putting it back: two wakeups
-   * of the loop (eventfd writes) per read.  Nothing here runs a nested
-   * loop, so the guard is not needed. */
-  g_source_set_can_recurse (*slot, TRUE);
-  g_source_attach (*slot, NULL);
+  if (session->watching != 0)
+    {
+      g_source_remove_poll (self->socket_source, &session->poll_fd);
+      remove_watched (self, session);
+    }
+  session->watching = watching;
+  if (watching != 0)
+    {
+      session->poll_fd = (GPollFD){ .fd = g_socket_get_fd (session->socket),
+                                    .events = (gushort) (watching | G_IO_HUP | G_IO_ERR) };
+      g_source_add_poll (self->socket_source, &session->poll_fd);
+      add_watched (self, session);
+    }
+}
+
+static void
+watch (Session *session, GIOCondition condition)
+{
+  set_watching (session, session->watching | condition);
+}
+
+static void
+unwatch (Session *session, GIOCondition condition)
+{
+  set_watching (session, session->watching & ~condition);
 }
 
 typedef enum
@@ -218,8 +271,8 @@ write_pending (Session *session)
   session->last_activity = loop_time (session->bridge);
   if ((gsize) sent == len)
     return WRITE_DONE;
-  stop_source (&session->read_source);
-  watch_socket (session, &session->write_source, G_IO_OUT, on_writable);
+  unwatch (session, G_IO_IN);
+  watch (session, G_IO_OUT);
   return WRITE_BLOCKED;
 }
 
@@ -228,7 +281,7 @@ write_pending (Session *session)
 static void
 flush_session (Session *session)
 {
-  if (session->closed || session->write_source != NULL)
+  if (session->closed || (session->watching & G_IO_OUT))
     return;
   switch (write_pending (session))
     {
@@ -243,7 +296,7 @@ flush_session (Session *session)
   if (pochta_bridge_client_is_closed (session->client))
     session_close (session);
   else if (!session->read_eof && !session->bridge->shutting_down)
-    watch_socket (session, &session->read_source, G_IO_IN, on_readable);
+    watch (session, G_IO_IN);
 }
 
 static void
@@ -275,14 +328,11 @@ on_client_notify (PochtaBridgeClient *client, gpointer data)
   mark_dirty (data);
 }
 
-static gboolean
-on_writable (GSocket *socket, GIOCondition condition, gpointer data)
+static void
+on_writable (Session *session)
 {
-  Session *session = data;
-
-  g_clear_pointer (&session->write_source, g_source_unref);
+  unwatch (session, G_IO_OUT);
   flush_session (session);
-  return G_SOURCE_REMOVE;
 }
 
 /* ---- reading ---- */
@@ -307,7 +357,7 @@ take_bytes (Session *session, const guint8 *data, gsize len)
         note_early_talker (session, len);
       g_byte_array_append (session->early, data, (guint) len);
       if (session->early->len >= EARLY_MAX)
-        stop_source (&session->read_source);
+        unwatch (session, G_IO_IN);
       return;
     }
   pochta_bridge_client_write (session->client, data, len);
@@ -318,7 +368,7 @@ static void
 take_eof (Session *session)
 {
   session->read_eof = TRUE;
-  stop_source (&session->read_source);
+  unwatch (session, G_IO_IN);
   if (session->handle == 0)
     {
       session_close (session);
@@ -329,27 +379,92 @@ take_eof (Session *session)
   mark_dirty (session);
 }
 
-static gboolean
-on_readable (GSocket *socket, GIOCondition condition, gpointer data)
+static void
+on_readable (Session *session)
 {
-  Session *session = data;
   PochtaBridge *self = session->bridge;
   g_autoptr (GError) error = NULL;
 
-  gssize n = g_socket_receive (socket, (char *) self->read_buffer, READ_SIZE, NULL, &error);
+  gssize n = g_socket_receive (session->socket, (char *) self->read_buffer, READ_SIZE, NULL,
+                               &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-    return G_SOURCE_CONTINUE;
+    return;
   session->last_activity = loop_time (self);
   if (n > 0)
     take_bytes (session, self->read_buffer, (gsize) n);
   else
     /* End of input, or a reset: either way the client said its last. */
     take_eof (session);
-  /* The session may be gone now; a destroyed source's answer does not
-   * matter, and one that was not destroyed goes on. */
+  /* The session may be gone now. */
   run_clock (self);
+}
+
+/* ---- the socket source ---- */
+
+typedef struct
+{
+  GSource source;
+  PochtaBridge *bridge;
+} SocketSource;
+
+struct _ReadySocket
+{
+  Session *session;
+  GIOCondition polled;
+};
+
+static gboolean
+socket_source_check (GSource *source)
+{
+  PochtaBridge *self = ((SocketSource *) source)->bridge;
+
+  for (gsize i = 0; i < self->n_watched; i++)
+    if (self->watched[i]->poll_fd.revents != 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The sessions whose sockets are ready, all gathered first: handling one
+ * may close another, which then waits to be freed (closed_in_dispatch),
+ * or watch other sockets. */
+static gboolean
+socket_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  PochtaBridge *self = ((SocketSource *) source)->bridge;
+  gsize n_ready = 0;
+
+  for (gsize i = 0; i < self->n_watched; i++)
+    {
+      GPollFD *poll_fd = &self->watched[i]->poll_fd;
+      if (poll_fd->revents == 0)
+        continue;
+      self->ready = pochta_buffer_reserve (self->ready, &self->ready_room,
+                                           (n_ready + 1) * sizeof (struct _ReadySocket),
+                                           16 * sizeof (struct _ReadySocket));
+      self->ready[n_ready++] = (struct _ReadySocket){ self->watched[i], poll_fd->revents };
+      /* Answered: a record polled again reports afresh. */
+      poll_fd->revents = 0;
+    }
+  self->dispatching = TRUE;
+  for (gsize i = 0; i < n_ready; i++)
+    {
+      Session *session = self->ready[i].session;
+      GIOCondition polled = self->ready[i].polled;
+      /* An error, a hang-up or a closed descriptor ends whichever is
+       * watched. */
+      GIOCondition ending = G_IO_ERR | G_IO_HUP | G_IO_NVAL;
+      if (!session->closed && (session->watching & G_IO_OUT) && (polled & (G_IO_OUT | ending)))
+        on_writable (session);
+      if (!session->closed && (session->watching & G_IO_IN) && (polled & (G_IO_IN | ending)))
+        on_readable (session);
+    }
+  self->dispatching = FALSE;
+  g_ptr_array_set_size (self->closed_in_dispatch, 0);
   return G_SOURCE_CONTINUE;
 }
+
+static GSourceFuncs socket_source_funcs
+  = { NULL, socket_source_check, socket_source_dispatch, NULL, NULL, NULL };
 
 /* ---- sessions ---- */
 
@@ -358,8 +473,7 @@ session_free (gpointer data)
 {
   Session *session = data;
 
-  stop_source (&session->read_source);
-  stop_source (&session->write_source);
+  set_watching (session, 0);
   stop_source (&session->greet_source);
   if (session->client != NULL)
     {
@@ -382,8 +496,7 @@ session_close (Session *session)
   if (session->closed)
     return;
   session->closed = TRUE;
-  stop_source (&session->read_source);
-  stop_source (&session->write_source);
+  set_watching (session, 0);
   g_socket_close (session->socket, NULL);
   if (session->handle != 0 && !pochta_bridge_client_is_closed (session->client)
       && !session->read_eof)
@@ -396,7 +509,11 @@ session_close (Session *session)
       g_ptr_array_remove_fast (self->dirty, session);
       session->dirty = FALSE;
     }
-  g_hash_table_remove (self->sessions, session);
+  g_hash_table_steal (self->sessions, session);
+  if (self->dispatching)
+    g_ptr_array_add (self->closed_in_dispatch, session);
+  else
+    session_free (session);
 }
 
 static gint64
@@ -496,7 +613,7 @@ session_attach (Session *session)
       pochta_bridge_client_write (session->client, session->early->data, session->early->len);
       g_byte_array_set_size (session->early, 0);
       pochta_simulation_bridged_ready (self->simulation, session->handle);
-      watch_socket (session, &session->read_source, G_IO_IN, on_readable);
+      watch (session, G_IO_IN);
     }
 }
 
@@ -591,7 +708,7 @@ on_incoming (GSocketService *service,
     }
   Session *session = session_new (self, listener, stream);
   start_idle_timer (session);
-  watch_socket (session, &session->read_source, G_IO_IN, on_readable);
+  watch (session, G_IO_IN);
   if (self->config.greet_delay > 0)
     {
       session->greet_source = g_source_new (&timer_source_funcs, sizeof (GSource));
@@ -638,6 +755,15 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
   self->clock_due = self->idle_due = -1;
   g_source_set_callback (self->timer_source, on_timer, self, NULL);
   g_source_attach (self->timer_source, NULL);
+  self->socket_source = g_source_new (&socket_source_funcs, sizeof (SocketSource));
+  ((SocketSource *) self->socket_source)->bridge = self;
+  /* GLib blocks a source that cannot recurse while it dispatches, taking
+   * its descriptors out of the poll set and putting them back: two
+   * wakeups of the loop (eventfd writes) per read.  Nothing here runs a
+   * nested loop, so the guard is not needed. */
+  g_source_set_can_recurse (self->socket_source, TRUE);
+  g_source_attach (self->socket_source, NULL);
+  self->closed_in_dispatch = g_ptr_array_new_with_free_func (session_free);
   /* Inactive until every listener is there: adding one to an active
    * service cancels and restarts its accept, and GIO drops a connection
    * that such a cancelled accept took. */
@@ -662,6 +788,11 @@ pochta_bridge_free (PochtaBridge *self)
   g_ptr_array_unref (self->listeners);
   g_source_destroy (self->timer_source);
   g_source_unref (self->timer_source);
+  g_source_destroy (self->socket_source);
+  g_source_unref (self->socket_source);
+  g_ptr_array_unref (self->closed_in_dispatch);
+  g_free (self->watched);
+  g_free (self->ready);
   g_free (self->read_buffer);
   pochta_simulation_set_defer_recording (self->simulation, FALSE);
   g_object_unref (self->simulation);
@@ -734,7 +865,7 @@ drain_session (Session *session, gint64 deadline)
       if (left <= 0
           || !g_socket_condition_timed_wait (session->socket, G_IO_OUT, left, NULL, NULL))
         return;
-      stop_source (&session->write_source);
+      unwatch (session, G_IO_OUT);
       if (write_pending (session) != WRITE_BLOCKED)
         return;
     }
@@ -753,7 +884,7 @@ pochta_bridge_shutdown (PochtaBridge *self)
   for (GList *l = sessions; l != NULL; l = l->next)
     {
       Session *session = l->data;
-      stop_source (&session->read_source);
+      unwatch (session, G_IO_IN);
       if (session->handle != 0)
         pochta_simulation_shutdown_connection (self->simulation, session->handle, NULL);
     }
