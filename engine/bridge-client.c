@@ -140,7 +140,8 @@ end_line (PochtaBridgeClient *self, const guint8 *tail, gsize tail_len)
   if (len > 0 && line[len - 1] == '\r')
     len--;
   report_line (self, line, MIN (len, RECORDED_LINE_MAX));
-  g_byte_array_set_size (partial, 0);
+  if (partial->len > 0)
+    g_byte_array_set_size (partial, 0);
 }
 
 /* Up to the limit and the CR of a line exactly that long; anything longer
