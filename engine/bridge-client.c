@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bridge-client.h"
+#include "byte-array-private.h"
 #include "event-queue-private.h"
 
 /* The longest line recorded whole: RFC 4954 §4 lets an AUTH line reach
@@ -37,6 +38,14 @@ struct _PochtaBridgeClient
   gsize received_sent;         /* the part of received already consumed */
   GByteArray *partial_line;    /* the real client's unfinished line */
   gboolean skipping_long_line; /* its first RECORDED_LINE_MAX bytes went out */
+  /* Lines of content from this write, joined by LF, reported as one event
+   * when the write ends or a command follows: a line of content costs a
+   * copy here instead of an event of its own, and the transcript splits
+   * them again. */
+  guint8 *content;
+  gsize content_len;
+  gsize content_room;
+  guint n_content_lines;
   /* The head of the server's current line, to spot 354. */
   char reply_head[REPLY_CODE_LEN + 1];
   gsize reply_head_len;
@@ -80,6 +89,7 @@ pochta_bridge_client_unref (PochtaBridgeClient *self)
   g_byte_array_unref (self->unsent);
   g_byte_array_unref (self->received);
   g_byte_array_unref (self->partial_line);
+  g_free (self->content);
   pochta_event_queue_free (self->events);
   g_free (self);
 }
@@ -104,12 +114,45 @@ notify (PochtaBridgeClient *self)
 /* ---- the real client's lines ---- */
 
 static void
+report_content (PochtaBridgeClient *self)
+{
+  if (self->n_content_lines == 0)
+    return;
+  pochta_event_queue_push_lines (self->events, POCHTA_EVENT_LINE_SENT, (const char *) self->content,
+                                 self->content_len, self->n_content_lines, CLIENT_CONTENT, TRUE);
+  self->content_len = 0;
+  self->n_content_lines = 0;
+}
+
+static void
+keep_content_line (PochtaBridgeClient *self, const guint8 *line, gsize len)
+{
+  gsize separator = self->n_content_lines > 0 ? 1 : 0;
+
+  self->content = pochta_buffer_reserve (self->content, &self->content_room,
+                                         self->content_len + separator + len, 1024);
+  if (separator > 0)
+    self->content[self->content_len++] = '\n';
+  if (len > 0)
+    memcpy (self->content + self->content_len, line, len);
+  self->content_len += len;
+  self->n_content_lines++;
+}
+
+static void
 report_line (PochtaBridgeClient *self, const guint8 *line, gsize len)
 {
   gboolean in_data = self->state == CLIENT_CONTENT;
-
   /* RFC 5321 §4.1.1.4: the lone "." ends the content. */
-  if (in_data && len == 1 && line[0] == '.')
+  gboolean end_of_data = in_data && len == 1 && line[0] == '.';
+
+  if (in_data && !end_of_data)
+    {
+      keep_content_line (self, line, len);
+      return;
+    }
+  report_content (self);
+  if (end_of_data)
     self->state = CLIENT_COMMANDS;
   pochta_event_queue_push_line (self->events, POCHTA_EVENT_LINE_SENT, (const char *) line, len, 0,
                                 (int) self->state, in_data);
@@ -189,6 +232,9 @@ pochta_bridge_client_write (PochtaBridgeClient *self, const guint8 *data, gsize 
     return;
   g_byte_array_append (self->unsent, data, (guint) len);
   split_lines (self, data, len);
+  /* Reported before the server reads them, so that they are recorded
+   * before its replies. */
+  report_content (self);
 }
 
 void
@@ -201,6 +247,7 @@ pochta_bridge_client_hang_up (PochtaBridgeClient *self)
     {
       report_line (self, self->partial_line->data, self->partial_line->len);
       g_byte_array_set_size (self->partial_line, 0);
+      report_content (self);
     }
   self->hung_up = TRUE;
 }

@@ -232,7 +232,7 @@ record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
   pochta_sim_context_record_line (
     self->context, self->transcript_id, now (self),
     from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER, event->text,
-    event->length, in_data, name != NULL ? name (before) : NULL,
+    event->length, MAX (event->n_lines, 1), in_data, name != NULL ? name (before) : NULL,
     name != NULL ? name (event->new_state) : NULL);
 }
 

@@ -22,6 +22,14 @@ void pochta_event_queue_push_line (PochtaEventQueue *self,
                                    guint             code,
                                    int               state,
                                    gboolean          in_data);
+/* n_lines lines of text joined by LF in one event (n_lines > 0). */
+void pochta_event_queue_push_lines (PochtaEventQueue *self,
+                                    PochtaEventType   type,
+                                    const char       *text,
+                                    gsize             len,
+                                    guint             n_lines,
+                                    int               state,
+                                    gboolean          in_data);
 /* FALSE: push_line () drops LINE_* events at once, for a caller that
  * records no lines (a scale run); every other event still queues.  A new
  * queue reports lines. */

@@ -135,14 +135,15 @@ pochta_event_queue_reports_lines (PochtaEventQueue *self)
   return !self->drop_lines;
 }
 
-void
-pochta_event_queue_push_line (PochtaEventQueue *self,
-                              PochtaEventType   type,
-                              const char       *text,
-                              gsize             len,
-                              guint             code,
-                              int               state,
-                              gboolean          in_data)
+static void
+push_line_event (PochtaEventQueue *self,
+                 PochtaEventType   type,
+                 const char       *text,
+                 gsize             len,
+                 guint             code,
+                 guint             n_lines,
+                 int               state,
+                 gboolean          in_data)
 {
   PochtaEvent event = { 0 };
 
@@ -155,6 +156,7 @@ pochta_event_queue_push_line (PochtaEventQueue *self,
   event.code = code;
   event.new_state = state;
   event.in_data = in_data;
+  event.n_lines = n_lines;
   if (for_sink (self, type))
     {
       /* Lent, not copied: the sink sees the caller's bytes. */
@@ -167,6 +169,31 @@ pochta_event_queue_push_line (PochtaEventQueue *self,
     memcpy (event.text, text, len);
   event.text[len] = '\0';
   enqueue (self, &event);
+}
+
+void
+pochta_event_queue_push_line (PochtaEventQueue *self,
+                              PochtaEventType   type,
+                              const char       *text,
+                              gsize             len,
+                              guint             code,
+                              int               state,
+                              gboolean          in_data)
+{
+  push_line_event (self, type, text, len, code, 1, state, in_data);
+}
+
+void
+pochta_event_queue_push_lines (PochtaEventQueue *self,
+                               PochtaEventType   type,
+                               const char       *text,
+                               gsize             len,
+                               guint             n_lines,
+                               int               state,
+                               gboolean          in_data)
+{
+  g_assert (n_lines > 0);
+  push_line_event (self, type, text, len, 0, n_lines, state, in_data);
 }
 
 void

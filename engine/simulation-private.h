@@ -77,13 +77,15 @@ void pochta_sim_context_drop_segments (PochtaSimContext *context);
 /* simulation.c */
 void pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item);
 /* Records a line said on a connection, or holds it back for
- * pochta_sim_context_flush_recording (); the state names are static. */
+ * pochta_sim_context_flush_recording (); n_lines lines joined by LF when
+ * more than one (PochtaEvent's n_lines); the state names are static. */
 void pochta_sim_context_record_line (PochtaSimContext *context,
                                      guint             connection_id,
                                      gint64            time,
                                      PochtaDirection   direction,
                                      const char       *text,
                                      gsize             length,
+                                     guint             n_lines,
                                      gboolean          in_data,
                                      const char       *state_before,
                                      const char       *state_after);

@@ -76,6 +76,7 @@ typedef struct _PochtaHeldItem
   gsize text_offset;
   gsize length;
   guint connection_id;
+  guint n_lines;          /* joined by LF */
   PochtaDirection direction;
   gboolean in_data;
   gboolean is_event;
@@ -123,6 +124,33 @@ add_line (PochtaSimContext *context,
                                          length, in_data, state_before, state_after));
 }
 
+/* n_lines lines joined by LF, each an item of its own. */
+static void
+add_lines (PochtaSimContext *context,
+           guint             connection_id,
+           gint64            time,
+           PochtaDirection   direction,
+           const char       *text,
+           gsize             length,
+           guint             n_lines,
+           gboolean          in_data,
+           const char       *state_before,
+           const char       *state_after)
+{
+  const char *end = text + length;
+
+  for (guint i = 1; i < n_lines; i++)
+    {
+      const char *lf = memchr (text, '\n', (gsize) (end - text));
+      g_assert (lf != NULL);
+      add_line (context, connection_id, time, direction, text, (gsize) (lf - text), in_data,
+                state_before, state_after);
+      text = lf + 1;
+    }
+  add_line (context, connection_id, time, direction, text, (gsize) (end - text), in_data,
+            state_before, state_after);
+}
+
 static void
 add_event (PochtaSimContext *context,
            gint64            time,
@@ -164,20 +192,22 @@ pochta_sim_context_record_line (PochtaSimContext *context,
                                 PochtaDirection   direction,
                                 const char       *text,
                                 gsize             length,
+                                guint             n_lines,
                                 gboolean          in_data,
                                 const char       *state_before,
                                 const char       *state_after)
 {
   if (!holding (context))
     {
-      add_line (context, connection_id, time, direction, text, length, in_data, state_before,
-                state_after);
+      add_lines (context, connection_id, time, direction, text, length, n_lines, in_data,
+                 state_before, state_after);
       return;
     }
   PochtaHeldItem *held = hold_item (context, time);
   held->state_before = state_before;
   held->state_after = state_after;
   held->length = length;
+  held->n_lines = n_lines;
   held->connection_id = connection_id;
   held->direction = direction;
   held->in_data = in_data;
@@ -191,8 +221,8 @@ add_held_item (PochtaSimContext *context, const PochtaHeldItem *held)
 
   if (!held->is_event)
     {
-      add_line (context, held->connection_id, held->time, held->direction, text, held->length,
-                held->in_data, held->state_before, held->state_after);
+      add_lines (context, held->connection_id, held->time, held->direction, text, held->length,
+                 held->n_lines, held->in_data, held->state_before, held->state_after);
       return;
     }
   const char *event = text + strlen (text) + 1;

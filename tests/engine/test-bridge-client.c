@@ -33,6 +33,9 @@ typedef struct
   gsize input_len;           /* 0: strlen (input) */
   gboolean hang_up;
   const char *expected;
+  /* Events for the input written whole (0: not checked): the content
+   * lines of one write come joined in one. */
+  guint whole_events;
 } LineRow;
 
 static const LineRow line_rows[] = {
@@ -44,7 +47,7 @@ static const LineRow line_rows[] = {
   { "unfinished-hang-up", POCHTA_PROTOCOL_SMTP, NULL, "NOOP\r\nQUIT", 0, TRUE, "NOOP|QUIT" },
   /* RFC 5321 §4.1.1.4: 354 opens the content, the lone "." ends it. */
   { "content", POCHTA_PROTOCOL_SMTP, "250 OK\r\n354 Start mail input\r\n",
-    "Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n", 0, FALSE, "~Subject: x|~|~..dot|~.|QUIT" },
+    "Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n", 0, FALSE, "~Subject: x|~|~..dot|~.|QUIT", 3 },
   { "reply-head-only", POCHTA_PROTOCOL_SMTP, "354", "a\r\n", 0, FALSE, "~a" },
   { "354-in-text", POCHTA_PROTOCOL_SMTP, "250 got 354 octets\r\n", "a\r\n", 0, FALSE, "a" },
   /* A POP3 server's lines are not watched: "354" there is no invitation. */
@@ -56,8 +59,10 @@ typedef struct
 {
   GString *lines;
   guint n_lines;
+  guint n_events;
 } Recorded;
 
+/* Lines joined by LF in one event (n_lines) are recorded one by one. */
 static void
 record_events (PochtaBridgeClient *client, Recorded *recorded)
 {
@@ -66,11 +71,20 @@ record_events (PochtaBridgeClient *client, Recorded *recorded)
   while (pochta_bridge_client_session_class.next_event (client, &event))
     {
       g_assert_cmpint (event.type, ==, POCHTA_EVENT_LINE_SENT);
-      if (recorded->n_lines++ > 0)
-        g_string_append_c (recorded->lines, '|');
-      if (event.in_data)
-        g_string_append_c (recorded->lines, '~');
-      g_string_append_len (recorded->lines, event.text, (gssize) event.length);
+      recorded->n_events++;
+      g_assert_true (event.n_lines <= 1 || event.in_data);
+      const char *line = event.text;
+      for (guint i = 0; i < MAX (event.n_lines, 1); i++)
+        {
+          const char *end = strchr (line, '\n');
+          g_assert_true ((end != NULL) == (i + 1 < event.n_lines));
+          if (recorded->n_lines++ > 0)
+            g_string_append_c (recorded->lines, '|');
+          if (event.in_data)
+            g_string_append_c (recorded->lines, '~');
+          g_string_append_len (recorded->lines, line, end != NULL ? end - line : (gssize) strlen (line));
+          line = end != NULL ? end + 1 : line;
+        }
       pochta_event_clear (&event);
     }
 }
@@ -111,7 +125,7 @@ test_lines (gconstpointer data)
       g_autoptr (PochtaBridgeClient) client = pochta_bridge_client_new (row->protocol);
       g_autoptr (GRand) rand = g_rand_new_with_seed (5321 + feed);
       g_autoptr (GString) lines = g_string_new (NULL);
-      Recorded recorded = { lines, 0 };
+      Recorded recorded = { lines, 0, 0 };
       const guint8 *unsent;
 
       if (row->server_first != NULL)
@@ -121,6 +135,8 @@ test_lines (gconstpointer data)
         pochta_bridge_client_hang_up (client);
       record_events (client, &recorded);
       g_assert_cmpstr (lines->str, ==, row->expected);
+      if (feed == FEED_WHOLE && row->whole_events > 0)
+        g_assert_cmpuint (recorded.n_events, ==, row->whole_events);
       /* The server gets every byte, exactly as it came. */
       gsize n = pochta_bridge_client_session_class.peek_output (client, &unsent);
       g_assert_cmpmem (unsent, n, row->input, len);
