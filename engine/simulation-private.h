@@ -74,9 +74,10 @@ struct _PochtaSimContext
 /* connection.c: frees the segments kept for reuse. */
 void pochta_sim_context_drop_segments (PochtaSimContext *context);
 
-/* simulation.c */
+/* simulation.c: announces an item, and stops recording lines at the
+ * limit. */
 void pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item);
-/* Records a line said on a connection, or holds it back for
+/* sim-recording.c: records a line said on a connection, or holds it back for
  * pochta_sim_context_flush_recording (); n_lines lines joined by LF when
  * more than one (PochtaEvent's n_lines); the state names are static. */
 void pochta_sim_context_record_line (PochtaSimContext *context,
@@ -92,11 +93,15 @@ void pochta_sim_context_record_line (PochtaSimContext *context,
 /* Records the items held back; called before anything else goes into
  * the transcript, so that the order is kept. */
 void pochta_sim_context_flush_recording (PochtaSimContext *context);
+/* Frees the held buffers (what they held is dropped). */
+void pochta_sim_context_clear_recording (PochtaSimContext *context);
 void pochta_sim_context_record (PochtaSimContext *context,
                                 const char       *host,
                                 const char       *event,
                                 const char       *format,
                                 ...) G_GNUC_PRINTF (4, 5);
+
+/* simulation.c: hosts and users, the lookups cached. */
 PochtaSimHost *pochta_sim_context_find_host (PochtaSimContext *context, const char *name);
 /* The directory's user behind a mailbox ("petrov@COMP3..." too), cached. */
 const PochtaUser *pochta_sim_context_find_mailbox (PochtaSimContext *context, const char *mailbox);

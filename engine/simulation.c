@@ -9,7 +9,6 @@
 
 #include "format.h"
 #include "ascii-case-private.h"
-#include "byte-array-private.h"
 #include "bridge-client.h"
 #include "console.h"
 #include "host.h"
@@ -63,230 +62,6 @@ pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscript
     g_signal_emit (context->simulation, signals[SIGNAL_ITEM_ADDED], 0, item);
   if (item->kind == POCHTA_ITEM_LINE && item->line_number == context->line_limit)
     reach_line_limit (context, item->time);
-}
-
-/* An item held back (pochta_simulation_set_defer_recording): a line, its
- * text at text_offset in the context's held_text, or an MTA event, whose
- * host and event names are there before its text, each ending in NUL. */
-typedef struct _PochtaHeldItem
-{
-  gint64 time;
-  const char *state_before;
-  const char *state_after;
-  gsize text_offset;
-  gsize length;
-  guint connection_id;
-  guint n_lines;          /* joined by LF */
-  PochtaDirection direction;
-  gboolean in_data;
-  gboolean is_event;
-} PochtaHeldItem;
-
-/* The next held item, zeroed, its text to come at the end of held_text. */
-static PochtaHeldItem *
-hold_item (PochtaSimContext *context, gint64 time)
-{
-  context->held_items = pochta_buffer_reserve (context->held_items, &context->held_room,
-                                               (context->n_held + 1) * sizeof (PochtaHeldItem),
-                                               64 * sizeof (PochtaHeldItem));
-  PochtaHeldItem *item = &context->held_items[context->n_held++];
-  *item = (PochtaHeldItem){ .time = time, .text_offset = context->held_text_len };
-  return item;
-}
-
-static void
-hold_text (PochtaSimContext *context, const char *text, gsize length)
-{
-  if (length == 0)
-    return;
-  context->held_text = pochta_buffer_reserve (context->held_text, &context->held_text_room,
-                                              context->held_text_len + length, 4096);
-  memcpy (context->held_text + context->held_text_len, text, length);
-  context->held_text_len += length;
-}
-
-static void
-add_line (PochtaSimContext *context,
-          guint             connection_id,
-          gint64            time,
-          PochtaDirection   direction,
-          const char       *text,
-          gsize             length,
-          gboolean          in_data,
-          const char       *state_before,
-          const char       *state_after)
-{
-  /* The limit may have been reached by a line held back before this one. */
-  if (!context->record_lines)
-    return;
-  pochta_sim_context_item_added (
-    context, pochta_transcript_add_line (context->transcript, connection_id, time, direction, text,
-                                         length, in_data, state_before, state_after));
-}
-
-/* n_lines lines joined by LF, each an item of its own. */
-static void
-add_lines (PochtaSimContext *context,
-           guint             connection_id,
-           gint64            time,
-           PochtaDirection   direction,
-           const char       *text,
-           gsize             length,
-           guint             n_lines,
-           gboolean          in_data,
-           const char       *state_before,
-           const char       *state_after)
-{
-  const char *end = text + length;
-
-  for (guint i = 1; i < n_lines; i++)
-    {
-      const char *lf = memchr (text, '\n', (gsize) (end - text));
-      g_assert (lf != NULL);
-      add_line (context, connection_id, time, direction, text, (gsize) (lf - text), in_data,
-                state_before, state_after);
-      text = lf + 1;
-    }
-  add_line (context, connection_id, time, direction, text, (gsize) (end - text), in_data,
-            state_before, state_after);
-}
-
-static void
-add_event (PochtaSimContext *context,
-           gint64            time,
-           const char       *host,
-           const char       *event,
-           const char       *text)
-{
-  if (!context->record_events)
-    {
-      /* Announced, not kept: the item lives for the signal only. */
-      PochtaTranscriptItem item = {
-        .index = pochta_transcript_get_n_items (context->transcript),
-        .kind = POCHTA_ITEM_MTA,
-        .time = time,
-        .text = (char *) text,
-        .length = strlen (text),
-        .host = (char *) host,
-        .event = (char *) event,
-      };
-      pochta_sim_context_item_added (context, &item);
-      return;
-    }
-  pochta_sim_context_item_added (
-    context, pochta_transcript_add_mta_event (context->transcript, time, host, event, text));
-}
-
-/* Whether items are held back now: never while they are announced, since
- * whoever listens shows them at once. */
-static gboolean
-holding (PochtaSimContext *context)
-{
-  return context->defer_recording && !context->announce_items;
-}
-
-void
-pochta_sim_context_record_line (PochtaSimContext *context,
-                                guint             connection_id,
-                                gint64            time,
-                                PochtaDirection   direction,
-                                const char       *text,
-                                gsize             length,
-                                guint             n_lines,
-                                gboolean          in_data,
-                                const char       *state_before,
-                                const char       *state_after)
-{
-  if (!holding (context))
-    {
-      add_lines (context, connection_id, time, direction, text, length, n_lines, in_data,
-                 state_before, state_after);
-      return;
-    }
-  PochtaHeldItem *held = hold_item (context, time);
-  held->state_before = state_before;
-  held->state_after = state_after;
-  held->length = length;
-  held->n_lines = n_lines;
-  held->connection_id = connection_id;
-  held->direction = direction;
-  held->in_data = in_data;
-  hold_text (context, text, length);
-}
-
-static void
-add_held_item (PochtaSimContext *context, const PochtaHeldItem *held)
-{
-  const char *text = context->held_text + held->text_offset;
-
-  if (!held->is_event)
-    {
-      add_lines (context, held->connection_id, held->time, held->direction, text, held->length,
-                 held->n_lines, held->in_data, held->state_before, held->state_after);
-      return;
-    }
-  const char *event = text + strlen (text) + 1;
-  add_event (context, held->time, text, event, event + strlen (event) + 1);
-}
-
-void
-pochta_sim_context_flush_recording (PochtaSimContext *context)
-{
-  /* Recording a line may reach the limit, whose signal's handler may ask
-   * for the transcript: the items are being recorded already. */
-  if (context->flushing || context->n_held == 0)
-    return;
-  context->flushing = TRUE;
-  for (gsize i = 0; i < context->n_held; i++)
-    add_held_item (context, &context->held_items[i]);
-  context->n_held = 0;
-  context->held_text_len = 0;
-  context->flushing = FALSE;
-}
-
-static void
-count_event (PochtaSimContext *context, const char *event)
-{
-  guint64 *count = g_hash_table_lookup (context->event_counts, event);
-  if (count == NULL)
-    {
-      count = g_new0 (guint64, 1);
-      g_hash_table_insert (context->event_counts, g_strdup (event), count);
-    }
-  (*count)++;
-}
-
-void
-pochta_sim_context_record (PochtaSimContext *context,
-                           const char       *host,
-                           const char       *event,
-                           const char       *format,
-                           ...)
-{
-  g_return_if_fail (context != NULL && host != NULL && event != NULL);
-
-  count_event (context, event);
-  /* Neither kept nor announced: not even formatted. */
-  if (!context->record_events && !context->announce_items)
-    return;
-  gint64 now = pochta_scheduler_get_time (context->scheduler);
-  va_list args;
-  va_start (args, format);
-  if (holding (context))
-    {
-      hold_item (context, now)->is_event = TRUE;
-      hold_text (context, host, strlen (host) + 1);
-      hold_text (context, event, strlen (event) + 1);
-      g_autofree char *text = pochta_strdup_vprintf (format, args);
-      hold_text (context, text, strlen (text) + 1);
-    }
-  else
-    {
-      g_autofree char *text = pochta_strdup_vprintf (format, args);
-      pochta_sim_context_flush_recording (context);
-      add_event (context, now, host, event, text);
-    }
-  va_end (args);
 }
 
 PochtaSimHost *
@@ -384,8 +159,7 @@ pochta_simulation_finalize (GObject *object)
   g_hash_table_unref (context->fetched);
   g_hash_table_unref (context->n_fetched);
   g_hash_table_unref (context->event_counts);
-  g_free (context->held_items);
-  g_free (context->held_text);
+  pochta_sim_context_clear_recording (context);
   pochta_generator_free (context->generator);
   pochta_network_free (context->network);
 
@@ -586,6 +360,8 @@ void
 pochta_simulation_set_announce_items (PochtaSimulation *self, gboolean announce)
 {
   g_return_if_fail (POCHTA_IS_SIMULATION (self));
+  /* Announced items are never held: what waits goes first. */
+  pochta_sim_context_flush_recording (&self->context);
   self->context.announce_items = announce;
 }
 
