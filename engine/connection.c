@@ -229,11 +229,18 @@ record_line (PochtaConnection *self, SideIndex from, const PochtaEvent *event)
   gboolean in_data
     = event->in_data && !(from == SIDE_SERVER && self->protocol == POCHTA_PROTOCOL_SMTP);
   const char *(*name) (int) = side->klass->state_name;
-  pochta_sim_context_record_line (
-    self->context, self->transcript_id, now (self),
-    from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER, event->text,
-    event->length, MAX (event->n_lines, 1), in_data, name != NULL ? name (before) : NULL,
-    name != NULL ? name (event->new_state) : NULL);
+  PochtaSaidLine line = {
+    .connection_id = self->transcript_id,
+    .time = now (self),
+    .direction = from == SIDE_CLIENT ? POCHTA_DIRECTION_CLIENT : POCHTA_DIRECTION_SERVER,
+    .text = event->text,
+    .length = event->length,
+    .n_lines = MAX (event->n_lines, 1),
+    .in_data = in_data,
+    .state_before = name != NULL ? name (before) : NULL,
+    .state_after = name != NULL ? name (event->new_state) : NULL,
+  };
+  pochta_sim_context_record_line (self->context, &line);
 }
 
 static void

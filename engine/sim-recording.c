@@ -13,31 +13,25 @@
 #include "simulation-private.h"
 
 /* An item held back (pochta_simulation_set_defer_recording): a line, its
- * text at text_offset in the context's held_text, or an MTA event, whose
- * host and event names are there before its text, each ending in NUL. */
+ * text at text_offset in the context's held_text (line.text is unset,
+ * since held_text may move), or an MTA event, whose host and event names
+ * are there before its text, each ending in NUL. */
 typedef struct _PochtaHeldItem
 {
-  gint64 time;
-  const char *state_before;
-  const char *state_after;
+  PochtaSaidLine line;  /* its time only, for an event */
   gsize text_offset;
-  gsize length;
-  guint connection_id;
-  guint n_lines;          /* joined by LF */
-  PochtaDirection direction;
-  gboolean in_data;
   gboolean is_event;
 } PochtaHeldItem;
 
 /* The next held item, zeroed, its text to come at the end of held_text. */
 static PochtaHeldItem *
-hold_item (PochtaSimContext *context, gint64 time)
+hold_item (PochtaSimContext *context)
 {
   context->held_items = pochta_buffer_reserve (context->held_items, &context->held_room,
                                                (context->n_held + 1) * sizeof (PochtaHeldItem),
                                                64 * sizeof (PochtaHeldItem));
   PochtaHeldItem *item = &context->held_items[context->n_held++];
-  *item = (PochtaHeldItem){ .time = time, .text_offset = context->held_text_len };
+  *item = (PochtaHeldItem){ .text_offset = context->held_text_len };
   return item;
 }
 
@@ -53,49 +47,31 @@ hold_text (PochtaSimContext *context, const char *text, gsize length)
 }
 
 static void
-add_line (PochtaSimContext *context,
-          guint             connection_id,
-          gint64            time,
-          PochtaDirection   direction,
-          const char       *text,
-          gsize             length,
-          gboolean          in_data,
-          const char       *state_before,
-          const char       *state_after)
+add_line (PochtaSimContext *context, const PochtaSaidLine *line, const char *text, gsize length)
 {
   /* The limit may have been reached by a line held back before this one. */
   if (!context->record_lines)
     return;
   pochta_sim_context_item_added (
-    context, pochta_transcript_add_line (context->transcript, connection_id, time, direction, text,
-                                         length, in_data, state_before, state_after));
+    context, pochta_transcript_add_line (context->transcript, line->connection_id, line->time,
+                                         line->direction, text, length, line->in_data,
+                                         line->state_before, line->state_after));
 }
 
-/* n_lines lines joined by LF, each an item of its own. */
+/* Each of the line's n_lines lines (text, joined by LF) an item of its own. */
 static void
-add_lines (PochtaSimContext *context,
-           guint             connection_id,
-           gint64            time,
-           PochtaDirection   direction,
-           const char       *text,
-           gsize             length,
-           guint             n_lines,
-           gboolean          in_data,
-           const char       *state_before,
-           const char       *state_after)
+add_lines (PochtaSimContext *context, const PochtaSaidLine *line, const char *text)
 {
-  const char *end = text + length;
+  const char *end = text + line->length;
 
-  for (guint i = 1; i < n_lines; i++)
+  for (guint i = 1; i < line->n_lines; i++)
     {
       const char *lf = memchr (text, '\n', (gsize) (end - text));
       g_assert (lf != NULL);
-      add_line (context, connection_id, time, direction, text, (gsize) (lf - text), in_data,
-                state_before, state_after);
+      add_line (context, line, text, (gsize) (lf - text));
       text = lf + 1;
     }
-  add_line (context, connection_id, time, direction, text, (gsize) (end - text), in_data,
-            state_before, state_after);
+  add_line (context, line, text, (gsize) (end - text));
 }
 
 static void
@@ -133,47 +109,32 @@ holding (PochtaSimContext *context)
 }
 
 void
-pochta_sim_context_record_line (PochtaSimContext *context,
-                                guint             connection_id,
-                                gint64            time,
-                                PochtaDirection   direction,
-                                const char       *text,
-                                gsize             length,
-                                guint             n_lines,
-                                gboolean          in_data,
-                                const char       *state_before,
-                                const char       *state_after)
+pochta_sim_context_record_line (PochtaSimContext *context, const PochtaSaidLine *line)
 {
   if (!holding (context))
     {
-      add_lines (context, connection_id, time, direction, text, length, n_lines, in_data,
-                 state_before, state_after);
+      add_lines (context, line, line->text);
       return;
     }
-  PochtaHeldItem *held = hold_item (context, time);
-  held->state_before = state_before;
-  held->state_after = state_after;
-  held->length = length;
-  held->n_lines = n_lines;
-  held->connection_id = connection_id;
-  held->direction = direction;
-  held->in_data = in_data;
-  hold_text (context, text, length);
+  PochtaHeldItem *held = hold_item (context);
+  held->line = *line;
+  held->line.text = NULL;
+  hold_text (context, line->text, line->length);
 }
 
 static void
 add_held_item (PochtaSimContext *context, const PochtaHeldItem *held)
 {
-  const char *text = context->held_text + held->text_offset;
-
-  if (!held->is_event)
+  if (held->is_event)
     {
-      add_lines (context, held->connection_id, held->time, held->direction, text, held->length,
-                 held->n_lines, held->in_data, held->state_before, held->state_after);
+      const char *host = context->held_text + held->text_offset;
+      const char *event = host + strlen (host) + 1;
+      add_event (context, held->line.time, host, event, event + strlen (event) + 1);
       return;
     }
-  const char *event = text + strlen (text) + 1;
-  add_event (context, held->time, text, event, event + strlen (event) + 1);
+  /* Nothing was ever held when every held line so far was empty. */
+  add_lines (context, &held->line,
+             context->held_text != NULL ? context->held_text + held->text_offset : "");
 }
 
 void
@@ -230,7 +191,9 @@ pochta_sim_context_record (PochtaSimContext *context,
   va_start (args, format);
   if (holding (context))
     {
-      hold_item (context, now)->is_event = TRUE;
+      PochtaHeldItem *held = hold_item (context);
+      held->line.time = now;
+      held->is_event = TRUE;
       hold_text (context, host, strlen (host) + 1);
       hold_text (context, event, strlen (event) + 1);
       g_autofree char *text = pochta_strdup_vprintf (format, args);

@@ -77,19 +77,25 @@ void pochta_sim_context_drop_segments (PochtaSimContext *context);
 /* simulation.c: announces an item, and stops recording lines at the
  * limit. */
 void pochta_sim_context_item_added (PochtaSimContext *context, const PochtaTranscriptItem *item);
-/* sim-recording.c: records a line said on a connection, or holds it back for
- * pochta_sim_context_flush_recording (); n_lines lines joined by LF when
- * more than one (PochtaEvent's n_lines); the state names are static. */
-void pochta_sim_context_record_line (PochtaSimContext *context,
-                                     guint             connection_id,
-                                     gint64            time,
-                                     PochtaDirection   direction,
-                                     const char       *text,
-                                     gsize             length,
-                                     guint             n_lines,
-                                     gboolean          in_data,
-                                     const char       *state_before,
-                                     const char       *state_after);
+/* A line said on a connection, as it is recorded: n_lines lines joined
+ * by LF when more than one (PochtaEvent's n_lines); the state names are
+ * static. */
+typedef struct
+{
+  guint connection_id;
+  gint64 time;
+  PochtaDirection direction;
+  const char *text;
+  gsize length;
+  guint n_lines;
+  gboolean in_data;
+  const char *state_before;
+  const char *state_after;
+} PochtaSaidLine;
+
+/* sim-recording.c: records the line, or holds it back for
+ * pochta_sim_context_flush_recording (). */
+void pochta_sim_context_record_line (PochtaSimContext *context, const PochtaSaidLine *line);
 /* Records the items held back; called before anything else goes into
  * the transcript, so that the order is kept. */
 void pochta_sim_context_flush_recording (PochtaSimContext *context);
