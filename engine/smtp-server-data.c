@@ -77,9 +77,6 @@ count_trace_field (PochtaSmtpServer *self, const char *content, gsize len)
     self->received_count++;
 }
 
-/* RFC 5321 §4.4: from the EHLO name and the peer's address, by us, with
- * SMTP, ESMTP or ESMTPA (RFC 3848), our id, the recipient when there is
- * exactly one, and the date. */
 /* The pieces one after another in one allocation; *out_len its length. */
 static char *
 join_pieces (const char *const *pieces, guint n, gsize *out_len)
@@ -102,6 +99,9 @@ join_pieces (const char *const *pieces, guint n, gsize *out_len)
   return joined;
 }
 
+/* RFC 5321 §4.4: from the EHLO name and the peer's address, by us, with
+ * SMTP, ESMTP or ESMTPA (RFC 3848), our id, the recipient when there is
+ * exactly one, and the date. */
 static char *
 format_received (PochtaSmtpServer *self, const char *id, gsize *out_len)
 {
