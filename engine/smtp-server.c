@@ -894,6 +894,33 @@ handle_line (PochtaSmtpServer *self, PochtaLineStatus status, gboolean ended_by_
     }
 }
 
+/* A whole line of content, nothing of it in the reader yet, is handled
+ * where it lies: the reader would only copy it, and most lines of a
+ * message come so.  What the reader would say of it is worked out the
+ * same way (its limit counts the LF; a longer line goes through it to be
+ * cut).  Returns the bytes taken, 0 when the next line is not such a
+ * line. */
+static gsize
+take_content_line (PochtaSmtpServer *self, const guint8 *data, gsize len)
+{
+  if (self->state != POCHTA_SMTP_STATE_DATA || pochta_line_reader_get_pending (self->reader) > 0)
+    return 0;
+  const guint8 *lf = memchr (data, '\n', len);
+  if (lf == NULL || (gsize) (lf - data) + 1 > pochta_line_reader_get_max (self->reader))
+    return 0;
+  gsize before_lf = (gsize) (lf - data);
+  gboolean crlf = before_lf > 0 && data[before_lf - 1] == '\r';
+  gsize line_len = before_lf - (crlf ? 1 : 0);
+  /* As in feed (): a lone LF looks at the byte before it, if any. */
+  gboolean ended_by_crlf = before_lf > 0 ? crlf : self->last_byte == '\r';
+
+  self->last_byte = '\n';
+  record_received_line (self, (const char *) data, line_len);
+  pochta_smtp_server_data_line (self, (const char *) data, line_len,
+                                crlf ? POCHTA_LINE_CRLF : POCHTA_LINE_BARE_LF, ended_by_crlf);
+  return before_lf + 1;
+}
+
 /* ---- public API ---- */
 
 PochtaSmtpServer *
@@ -978,6 +1005,12 @@ pochta_smtp_server_feed (PochtaSmtpServer *self, const guint8 *data, gsize len)
   while (consumed < len && self->state != POCHTA_SMTP_STATE_CLOSED
          && pending_output (self) <= OUTPUT_HIGH_WATER)
     {
+      gsize in_place = take_content_line (self, data + consumed, len - consumed);
+      if (in_place > 0)
+        {
+          consumed += in_place;
+          continue;
+        }
       PochtaLineStatus status;
       guint8 before = self->last_byte;
       gsize used = pochta_line_reader_feed (self->reader, data + consumed, len - consumed, &status);
