@@ -270,14 +270,44 @@ escape_hostname (const char *hostname)
   return g_string_free (escaped, FALSE);
 }
 
+/* Writes value's decimal digits ending just before end; returns where
+ * they start. */
+static char *
+put_decimal_before (char *end, guint64 value)
+{
+  do
+    *--end = (char) ('0' + value % 10);
+  while ((value /= 10) != 0);
+  return end;
+}
+
+/* "<seconds>.M<microseconds>R<random>.<host>", the Maildir name's unique
+ * part.  Put together by hand: every stored message makes one. */
 static char *
 make_key (PochtaMailStore *self, gint64 now_usec)
 {
   g_autofree char *random = pochta_generator_token (self->generator, 8);
+  char seconds[24], micros[24];
+  char *seconds_at = put_decimal_before (seconds + sizeof seconds, (guint64) MAX (now_usec, 0) / G_USEC_PER_SEC);
+  char *micros_at = put_decimal_before (micros + sizeof micros, (guint64) MAX (now_usec, 0) % G_USEC_PER_SEC);
+  gsize seconds_len = (gsize) (seconds + sizeof seconds - seconds_at);
+  gsize micros_len = (gsize) (micros + sizeof micros - micros_at);
+  gsize random_len = strlen (random), host_len = strlen (self->hostname);
+  char *key = g_malloc (seconds_len + 2 + micros_len + 1 + random_len + 1 + host_len + 1);
+  char *at = key;
 
-  return pochta_strdup_printf ("%" G_GINT64_FORMAT ".M%dR%s.%s",
-                               now_usec / G_USEC_PER_SEC, (int) (now_usec % G_USEC_PER_SEC),
-                               random, self->hostname);
+  memcpy (at, seconds_at, seconds_len);
+  at += seconds_len;
+  memcpy (at, ".M", 2);
+  at += 2;
+  memcpy (at, micros_at, micros_len);
+  at += micros_len;
+  *at++ = 'R';
+  memcpy (at, random, random_len);
+  at += random_len;
+  *at++ = '.';
+  memcpy (at, self->hostname, host_len + 1);
+  return key;
 }
 
 /* The key and flags of a Maildir file name "<key>[:2,<flags>]". */

@@ -232,6 +232,9 @@ test_memory_deliver_list (void)
   const char *key = pochta_stored_message_get_key (second);
   g_assert_true (g_str_has_prefix (key, "1234567891.M500000R"));
   g_assert_true (g_str_has_suffix (key, "." HOST));
+  /* Eight random characters between R and the host. */
+  g_assert_cmpuint (strlen (key), ==, strlen ("1234567891.M500000R") + 8 + strlen ("." HOST));
+  g_assert_true (g_str_has_prefix (pochta_stored_message_get_key (first), "1234567890.M0R"));
   g_assert_cmpstr (pochta_stored_message_get_uid (second), ==, key);
   g_assert_true (is_valid_uid (pochta_stored_message_get_uid (first)));
   g_assert_cmpstr (pochta_stored_message_get_uid (first), !=, pochta_stored_message_get_uid (second));
