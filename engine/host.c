@@ -32,6 +32,11 @@ struct _PochtaSimHost
   GHashTable *greylist;             /* "address\nsender\nrecipient" -> first try (gint64*) */
   gsize size_limit;
   GHashTable *full_mailboxes;       /* logins (any case) */
+  /* The last local mailbox looked up and its user (NULL: none such): a
+   * message's RCPT and its delivery ask for the same one, and a host's
+   * mail is mostly for few users. */
+  char *last_mailbox;
+  const PochtaUser *last_user;
 };
 
 /* What the host's SMTP policy needs to know about one session. */
@@ -86,6 +91,7 @@ pochta_sim_host_free (PochtaSimHost *self)
   pochta_mail_store_unref (self->store);
   g_hash_table_unref (self->greylist);
   g_hash_table_unref (self->full_mailboxes);
+  g_free (self->last_mailbox);
   g_free (self);
 }
 
@@ -239,6 +245,19 @@ mx_rank (PochtaSimHost *self, const char *domain)
   return 0;
 }
 
+/* The directory's user behind a mailbox of this host, or NULL. */
+static const PochtaUser *
+find_local_user (PochtaSimHost *self, const char *mailbox)
+{
+  if (self->last_mailbox == NULL || !pochta_ascii_case_equal (self->last_mailbox, mailbox))
+    {
+      g_free (self->last_mailbox);
+      self->last_mailbox = g_strdup (mailbox);
+      self->last_user = pochta_sim_context_find_mailbox (self->context, mailbox);
+    }
+  return self->last_user;
+}
+
 PochtaAddressKind
 pochta_sim_host_classify (PochtaSimHost *self, const char *mailbox, const PochtaUser **out_user)
 {
@@ -255,7 +274,7 @@ pochta_sim_host_classify (PochtaSimHost *self, const char *mailbox, const Pochta
       if (at - mailbox == strlen (POSTMASTER_MAILBOX)
           && g_ascii_strncasecmp (mailbox, POSTMASTER_MAILBOX, strlen (POSTMASTER_MAILBOX)) == 0)
         return POCHTA_ADDRESS_POSTMASTER;
-      *out_user = pochta_sim_context_find_mailbox (self->context, mailbox);
+      *out_user = find_local_user (self, mailbox);
       return *out_user != NULL ? POCHTA_ADDRESS_USER : POCHTA_ADDRESS_UNKNOWN_USER;
     }
   switch (mx_rank (self, domain))
