@@ -51,9 +51,9 @@ typedef struct
   char *detail;        /* owned, optional */
   GBytes *bytes;       /* owned, optional: the MESSAGE payload */
   gboolean in_data;    /* LINE_*: the line is message content, not a command */
-  /* LINE_*: the lines text holds, joined by LF (no line holds one); 0
-   * and 1 both mean one.  Only a real client's content comes so, several
-   * lines at once (pochta_event_queue_push_lines). */
+  /* LINE_*: how many lines text holds, joined by LF (a line itself never
+   * holds an LF); 0 and 1 both mean one.  Only a real client's content
+   * comes several lines at once (pochta_event_queue_push_lines). */
   guint n_lines;
 } PochtaEvent;
 

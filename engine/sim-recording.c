@@ -189,21 +189,18 @@ pochta_sim_context_record (PochtaSimContext *context,
   gint64 now = pochta_scheduler_get_time (context->scheduler);
   va_list args;
   va_start (args, format);
-  if (holding (context))
+  g_autofree char *text = pochta_strdup_vprintf (format, args);
+  va_end (args);
+  if (!holding (context))
     {
-      PochtaHeldItem *held = hold_item (context);
-      held->line.time = now;
-      held->is_event = TRUE;
-      hold_text (context, host, strlen (host) + 1);
-      hold_text (context, event, strlen (event) + 1);
-      g_autofree char *text = pochta_strdup_vprintf (format, args);
-      hold_text (context, text, strlen (text) + 1);
-    }
-  else
-    {
-      g_autofree char *text = pochta_strdup_vprintf (format, args);
       pochta_sim_context_flush_recording (context);
       add_event (context, now, host, event, text);
+      return;
     }
-  va_end (args);
+  PochtaHeldItem *held = hold_item (context);
+  held->line.time = now;
+  held->is_event = TRUE;
+  hold_text (context, host, strlen (host) + 1);
+  hold_text (context, event, strlen (event) + 1);
+  hold_text (context, text, strlen (text) + 1);
 }
