@@ -4,10 +4,13 @@
 #define G_LOG_DOMAIN "pochta-cli"
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "bridge.h"
 #include "cli-private.h"
@@ -225,11 +228,57 @@ serve_hosts (PochtaBridge *bridge, PochtaSimulation *simulation, GInetAddress *a
   return TRUE;
 }
 
+/* SIGINT and SIGTERM reach the loop through a pipe that one source
+ * watches.  g_unix_signal_add () would make a source per signal, each
+ * with a prepare and a check function that the loop calls at every
+ * wakeup of every session. */
+static int stop_pipe[2] = { -1, -1 };
+
+static void
+on_stop_signal (int signal_number)
+{
+  int saved_errno = errno;
+  char byte = (char) signal_number;
+
+  /* A full pipe means a stop is already on its way. */
+  if (write (stop_pipe[1], &byte, 1) < 0)
+    {
+    }
+  errno = saved_errno;
+}
+
 static gboolean
-on_signal (gpointer data)
+on_stop (int fd, GIOCondition condition, gpointer data)
 {
   g_main_loop_quit (data);
   return G_SOURCE_CONTINUE;
+}
+
+/* The source's id, or 0 with the error set. */
+static guint
+watch_stop_signals (GMainLoop *loop, GError **error)
+{
+  struct sigaction action = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+
+  if (!g_unix_open_pipe (stop_pipe, FD_CLOEXEC, error)
+      || !g_unix_set_fd_nonblocking (stop_pipe[1], TRUE, error))
+    return 0;
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGINT, &action, NULL);
+  sigaction (SIGTERM, &action, NULL);
+  return g_unix_fd_add (stop_pipe[0], G_IO_IN, on_stop, loop);
+}
+
+/* A second signal while the sessions close ends the process at once. */
+static void
+unwatch_stop_signals (guint source_id)
+{
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+  g_source_remove (source_id);
+  close (stop_pipe[0]);
+  close (stop_pipe[1]);
+  stop_pipe[0] = stop_pipe[1] = -1;
 }
 
 /* The simulation stops recording lines at the limit and notes it in the
@@ -285,18 +334,20 @@ cli_serve (int argc, char **argv)
     .idle_timeout = (gint64) options.idle_timeout * G_TIME_SPAN_SECOND,
     .greet_delay = (gint64) options.greet_delay * G_TIME_SPAN_MILLISECOND,
   };
+  /* Watched before the listening lines are printed: whoever reads them
+   * may signal at once. */
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint stop_source = watch_stop_signals (loop, &error);
+  if (stop_source == 0)
+    return fail (error->message);
   g_autoptr (PochtaBridge) bridge = pochta_bridge_new (simulation, &config);
   if (!serve_hosts (bridge, simulation, address, &options, &error))
     return fail (error->message);
   pochta_bridge_start (bridge);
   fflush (stdout);
 
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  guint sigint = g_unix_signal_add (SIGINT, on_signal, loop);
-  guint sigterm = g_unix_signal_add (SIGTERM, on_signal, loop);
   g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  unwatch_stop_signals (stop_source);
 
   pochta_bridge_shutdown (bridge);
   if (options.transcript != NULL && !write_transcript (simulation, options.transcript, &error))

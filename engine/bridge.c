@@ -37,6 +37,7 @@ typedef struct
   char *host;
   PochtaProtocol protocol;
   guint16 service_port;     /* the simulated host's port */
+  GPollFD poll_fd;          /* its listening socket, in the bridge's source while accepting */
 } Listener;
 
 typedef struct
@@ -66,20 +67,26 @@ struct _PochtaBridge
   PochtaSimulation *simulation;
   PochtaBridgeConfig config;
   GSocketService *service;
+  /* The service accepts in a context of its own, run only when a
+   * listening socket is ready (accept_waiting ()): in the main context
+   * its accept sources and their cancellables' sources, two per
+   * listener, would be walked at every wakeup of every session. */
+  GMainContext *accept_context;
+  gboolean accepting;       /* the listening sockets are in the source */
   GPtrArray *listeners;     /* of Listener* */
   GHashTable *sessions;     /* Session* set */
   GPtrArray *dirty;         /* Session* with bytes from the server or closed */
-  /* One timer source for the virtual clock and every session's idle
-   * timeout, due at the earlier of clock_due and idle_due (-1: none): the
-   * main loop walks all its sources twice an iteration, so each source
-   * more would cost every wakeup of every session. */
-  GSource *timer_source;
+  /* One source for everything the bridge waits for: every session's
+   * socket, the listening sockets, and a timer for the virtual clock and
+   * every session's idle timeout, due at the earlier of clock_due and
+   * idle_due (-1: none), which is the source's ready time.  GLib walks
+   * all sources of the context twice an iteration, so each source more
+   * would cost every wakeup of every session.  Below: the sessions
+   * watching their sockets, whose poll records the source checks, and
+   * those a dispatch found ready. */
+  GSource *source;
   gint64 clock_due;
   gint64 idle_due;
-  /* Every session's socket in one source, for the same reason: the
-   * sessions watching theirs, whose poll records the source checks, and
-   * those a dispatch found ready. */
-  GSource *socket_source;
   Session **watched;
   gsize n_watched;
   gsize watched_room;       /* bytes */
@@ -107,7 +114,7 @@ static void flush_dirty (PochtaBridge *self);
 static gint64
 loop_time (PochtaBridge *self)
 {
-  return g_source_get_time (self->timer_source);
+  return g_source_get_time (self->source);
 }
 
 static gint64
@@ -124,8 +131,8 @@ arm_timer (PochtaBridge *self)
   gint64 ready = self->clock_due < 0     ? self->idle_due
                  : self->idle_due < 0    ? self->clock_due
                                          : MIN (self->clock_due, self->idle_due);
-  if (ready != g_source_get_ready_time (self->timer_source))
-    g_source_set_ready_time (self->timer_source, ready);
+  if (ready != g_source_get_ready_time (self->source))
+    g_source_set_ready_time (self->source, ready);
 }
 
 static void
@@ -152,23 +159,25 @@ run_clock (PochtaBridge *self)
   arm_clock (self);
 }
 
-/* A one-shot timer: the callback sets a new ready time if it wants one. */
+/* A one-shot timer (a session's greeting delay): the callback sets a new
+ * ready time if it wants one. */
 static gboolean
-timer_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+one_shot_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 {
   g_source_set_ready_time (source, -1);
   return callback (data);
 }
 
-static GSourceFuncs timer_source_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
+static GSourceFuncs one_shot_funcs = { NULL, NULL, one_shot_dispatch, NULL, NULL, NULL };
 
 static void on_idle_check (PochtaBridge *self);
 
-/* The clock, the idle timeouts, or both are due. */
-static gboolean
-on_timer (gpointer data)
+/* The clock, the idle timeouts, or both are due.  The source's ready time
+ * is set anew after them, and stays as it is when that is unchanged: a
+ * change wakes the loop once more. */
+static void
+on_timer (PochtaBridge *self)
 {
-  PochtaBridge *self = data;
   gint64 now = loop_time (self);
 
   if (self->idle_due >= 0 && self->idle_due <= now)
@@ -176,7 +185,6 @@ on_timer (gpointer data)
   if (self->clock_due >= 0 && self->clock_due <= now)
     run_clock (self);
   arm_timer (self);
-  return G_SOURCE_CONTINUE;
 }
 
 /* ---- writing ---- */
@@ -247,7 +255,7 @@ set_watching (Session *session, GIOCondition watching)
     return;
   if (session->watching != 0)
     {
-      g_source_remove_poll (self->socket_source, &session->poll_fd);
+      g_source_remove_poll (self->source, &session->poll_fd);
       remove_watched (self, session);
     }
   session->watching = watching;
@@ -255,7 +263,7 @@ set_watching (Session *session, GIOCondition watching)
     {
       session->poll_fd = (GPollFD){ .fd = g_socket_get_fd (session->socket),
                                     .events = (gushort) (watching | G_IO_HUP | G_IO_ERR) };
-      g_source_add_poll (self->socket_source, &session->poll_fd);
+      g_source_add_poll (self->source, &session->poll_fd);
       add_watched (self, session);
     }
 }
@@ -424,13 +432,13 @@ on_readable (Session *session)
   run_clock (self);
 }
 
-/* ---- the socket source ---- */
+/* ---- the bridge's source ---- */
 
 typedef struct
 {
   GSource source;
   PochtaBridge *bridge;
-} SocketSource;
+} BridgeSource;
 
 struct _ReadySocket
 {
@@ -439,23 +447,53 @@ struct _ReadySocket
 };
 
 static gboolean
-socket_source_check (GSource *source)
+listener_ready (PochtaBridge *self)
 {
-  PochtaBridge *self = ((SocketSource *) source)->bridge;
-
-  for (gsize i = 0; i < self->n_watched; i++)
-    if (self->watched[i]->poll_fd.revents != 0)
+  if (!self->accepting)
+    return FALSE;
+  for (guint i = 0; i < self->listeners->len; i++)
+    if (((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd.revents != 0)
       return TRUE;
   return FALSE;
 }
 
-/* The sessions whose sockets are ready, all gathered first: handling one
- * may close another, which then waits to be freed (closed_in_dispatch),
- * or watch other sockets. */
+/* GLib itself finds the timer due from the source's ready time. */
 static gboolean
-socket_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+bridge_source_check (GSource *source)
 {
-  PochtaBridge *self = ((SocketSource *) source)->bridge;
+  PochtaBridge *self = ((BridgeSource *) source)->bridge;
+
+  for (gsize i = 0; i < self->n_watched; i++)
+    if (self->watched[i]->poll_fd.revents != 0)
+      return TRUE;
+  return listener_ready (self);
+}
+
+/* Lets the service take every connection waiting, in its own context:
+ * the service starts its next accept from inside the last one's
+ * callback, in the thread's default context, which is the accept
+ * context while it runs. */
+static void
+accept_waiting (PochtaBridge *self)
+{
+  for (guint i = 0; i < self->listeners->len; i++)
+    ((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd.revents = 0;
+  g_main_context_push_thread_default (self->accept_context);
+  while (g_main_context_iteration (self->accept_context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->accept_context);
+}
+
+/* Sessions whose sockets are ready first, then new connections, then the
+ * timer.  The ready sessions are all gathered before any is handled:
+ * handling one may close another, which then waits to be freed
+ * (closed_in_dispatch), or watch other sockets. */
+static gboolean
+bridge_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  PochtaBridge *self = ((BridgeSource *) source)->bridge;
+  gint64 due = g_source_get_ready_time (source);
+  gboolean timer_due = due >= 0 && due <= g_source_get_time (source);
   gsize n_ready = 0;
 
   for (gsize i = 0; i < self->n_watched; i++)
@@ -485,11 +523,15 @@ socket_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
     }
   self->dispatching = FALSE;
   g_ptr_array_set_size (self->closed_in_dispatch, 0);
+  if (listener_ready (self))
+    accept_waiting (self);
+  if (timer_due)
+    on_timer (self);
   return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs socket_source_funcs
-  = { NULL, socket_source_check, socket_source_dispatch, NULL, NULL, NULL };
+static GSourceFuncs bridge_source_funcs
+  = { NULL, bridge_source_check, bridge_source_dispatch, NULL, NULL, NULL };
 
 /* ---- sessions ---- */
 
@@ -736,7 +778,7 @@ on_incoming (GSocketService *service,
   watch (session, G_IO_IN);
   if (self->config.greet_delay > 0)
     {
-      session->greet_source = g_source_new (&timer_source_funcs, sizeof (GSource));
+      session->greet_source = g_source_new (&one_shot_funcs, sizeof (GSource));
       g_source_set_ready_time (session->greet_source,
                                session->last_activity + self->config.greet_delay);
       g_source_set_callback (session->greet_source, on_greet_delay_over, session, NULL);
@@ -776,27 +818,40 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
   self->read_buffer = g_malloc (READ_SIZE);
   self->virtual_start = pochta_simulation_get_time (simulation);
   self->real_start = g_get_monotonic_time ();
-  self->timer_source = g_source_new (&timer_source_funcs, sizeof (GSource));
   self->clock_due = self->idle_due = -1;
-  g_source_set_callback (self->timer_source, on_timer, self, NULL);
-  g_source_attach (self->timer_source, NULL);
-  self->socket_source = g_source_new (&socket_source_funcs, sizeof (SocketSource));
-  ((SocketSource *) self->socket_source)->bridge = self;
+  self->source = g_source_new (&bridge_source_funcs, sizeof (BridgeSource));
+  ((BridgeSource *) self->source)->bridge = self;
   /* GLib blocks a source that cannot recurse while it dispatches, taking
    * its descriptors out of the poll set and putting them back: two
    * wakeups of the loop (eventfd writes) per read.  Nothing here runs a
-   * nested loop, so the guard is not needed. */
-  g_source_set_can_recurse (self->socket_source, TRUE);
-  g_source_attach (self->socket_source, NULL);
+   * nested loop of this context, so the guard is not needed. */
+  g_source_set_can_recurse (self->source, TRUE);
+  g_source_attach (self->source, NULL);
   self->closed_in_dispatch = g_ptr_array_new_with_free_func (session_free);
   /* Inactive until every listener is there: adding one to an active
    * service cancels and restarts its accept, and GIO drops a connection
    * that such a cancelled accept took. */
   self->service = g_object_new (G_TYPE_SOCKET_SERVICE, "active", FALSE, NULL);
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), BACKLOG);
+  self->accept_context = g_main_context_new ();
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   arm_clock (self);
   return self;
+}
+
+/* The listening sockets leave the source and the service stops.  Its
+ * context runs once more, so that the cancelled accept ends and lets go
+ * of the service. */
+static void
+stop_accepting (PochtaBridge *self)
+{
+  if (self->accepting)
+    for (guint i = 0; i < self->listeners->len; i++)
+      g_source_remove_poll (self->source,
+                            &((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd);
+  self->accepting = FALSE;
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  accept_waiting (self);
 }
 
 void
@@ -804,17 +859,15 @@ pochta_bridge_free (PochtaBridge *self)
 {
   if (self == NULL)
     return;
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  stop_accepting (self);
   g_signal_handlers_disconnect_by_data (self->service, self);
   g_object_unref (self->service);
+  g_main_context_unref (self->accept_context);
   g_hash_table_unref (self->sessions);
   g_ptr_array_unref (self->dirty);
   g_ptr_array_unref (self->listeners);
-  g_source_destroy (self->timer_source);
-  g_source_unref (self->timer_source);
-  g_source_destroy (self->socket_source);
-  g_source_unref (self->socket_source);
+  g_source_destroy (self->source);
+  g_source_unref (self->source);
   g_ptr_array_unref (self->closed_in_dispatch);
   g_free (self->watched);
   g_free (self->ready);
@@ -822,6 +875,23 @@ pochta_bridge_free (PochtaBridge *self)
   pochta_simulation_set_defer_recording (self->simulation, FALSE);
   g_object_unref (self->simulation);
   g_free (self);
+}
+
+/* A listening socket made here rather than by g_socket_listener_add_address
+ * (), which does the same, so that the bridge's source can poll it. */
+static GSocket *
+listening_socket (GSocketAddress *wanted, GError **error)
+{
+  g_autoptr (GSocket) socket
+    = g_socket_new (g_socket_address_get_family (wanted), G_SOCKET_TYPE_STREAM,
+                    G_SOCKET_PROTOCOL_TCP, error);
+
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, BACKLOG);
+  if (!g_socket_bind (socket, wanted, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
 }
 
 guint16
@@ -846,21 +916,28 @@ pochta_bridge_listen (PochtaBridge   *self,
       return 0;
     }
 
+  g_autoptr (GSocketAddress) wanted = g_inet_socket_address_new (address, port);
+  g_autoptr (GSocket) socket = listening_socket (wanted, error);
+  if (socket == NULL)
+    return 0;
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return 0;
+
   Listener *listener = g_new0 (Listener, 1);
   listener->host = g_strdup (description->name);
   listener->protocol = protocol;
   listener->service_port = service_port;
-  g_ptr_array_add (self->listeners, listener);
-
+  listener->poll_fd = (GPollFD){ .fd = g_socket_get_fd (socket), .events = G_IO_IN };
   /* The source object tells on_incoming () which listener it was. */
   g_autoptr (GObject) tag = g_object_new (G_TYPE_OBJECT, NULL);
   g_object_set_data (tag, "pochta-listener", listener);
-  g_autoptr (GSocketAddress) wanted = g_inet_socket_address_new (address, port);
-  g_autoptr (GSocketAddress) bound = NULL;
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, tag, &bound,
-                                      error))
-    return 0;
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, tag, error))
+    {
+      listener_free (listener);
+      return 0;
+    }
+  g_ptr_array_add (self->listeners, listener);
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
@@ -868,7 +945,17 @@ void
 pochta_bridge_start (PochtaBridge *self)
 {
   g_return_if_fail (self != NULL && !self->shutting_down);
+
+  if (self->accepting)
+    return;
+  for (guint i = 0; i < self->listeners->len; i++)
+    g_source_add_poll (self->source,
+                       &((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd);
+  self->accepting = TRUE;
+  /* The service's first accept goes into its context too. */
+  g_main_context_push_thread_default (self->accept_context);
   g_socket_service_start (self->service);
+  g_main_context_pop_thread_default (self->accept_context);
 }
 
 guint
@@ -902,8 +989,7 @@ pochta_bridge_shutdown (PochtaBridge *self)
   g_return_if_fail (self != NULL);
 
   self->shutting_down = TRUE;
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  stop_accepting (self);
 
   g_autoptr (GList) sessions = g_hash_table_get_keys (self->sessions);
   for (GList *l = sessions; l != NULL; l = l->next)
