@@ -87,6 +87,7 @@ struct _PochtaBridge
   GSource *source;
   gint64 clock_due;
   gint64 idle_due;
+  gint64 now;               /* see loop_time (); -1 outside a dispatch */
   Session **watched;
   gsize n_watched;
   gsize watched_room;       /* bytes */
@@ -107,14 +108,15 @@ static void flush_dirty (PochtaBridge *self);
 
 /* ---- the clock ---- */
 
-/* The monotonic time the main loop took for this iteration (GLib reads
- * the clock once for all its sources), or the clock itself outside a
- * dispatch: a read and a reply each needed up to three clock reads
- * otherwise. */
+/* The monotonic time the main loop took for this iteration while the
+ * source dispatches (GLib reads the clock once for all its sources, and
+ * g_source_get_time () locks the context to tell it), or the clock itself
+ * outside a dispatch: a read and a reply each needed up to three clock
+ * reads otherwise. */
 static gint64
 loop_time (PochtaBridge *self)
 {
-  return g_source_get_time (self->source);
+  return self->now >= 0 ? self->now : g_get_monotonic_time ();
 }
 
 static gint64
@@ -493,8 +495,10 @@ bridge_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 {
   PochtaBridge *self = ((BridgeSource *) source)->bridge;
   gint64 due = g_source_get_ready_time (source);
-  gboolean timer_due = due >= 0 && due <= g_source_get_time (source);
   gsize n_ready = 0;
+
+  self->now = g_source_get_time (source);
+  gboolean timer_due = due >= 0 && due <= self->now;
 
   for (gsize i = 0; i < self->n_watched; i++)
     {
@@ -527,6 +531,7 @@ bridge_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
     accept_waiting (self);
   if (timer_due)
     on_timer (self);
+  self->now = -1;
   return G_SOURCE_CONTINUE;
 }
 
@@ -818,7 +823,7 @@ pochta_bridge_new (PochtaSimulation *simulation, const PochtaBridgeConfig *confi
   self->read_buffer = g_malloc (READ_SIZE);
   self->virtual_start = pochta_simulation_get_time (simulation);
   self->real_start = g_get_monotonic_time ();
-  self->clock_due = self->idle_due = -1;
+  self->clock_due = self->idle_due = self->now = -1;
   self->source = g_source_new (&bridge_source_funcs, sizeof (BridgeSource));
   ((BridgeSource *) self->source)->bridge = self;
   /* GLib blocks a source that cannot recurse while it dispatches, taking
