@@ -13,6 +13,11 @@ thesis profile (RFC 821-era replies) and comp4 with the modern one
 answers the same either way; it runs with -p (no PIPELINING offered) for
 the first, as it comes for the second.
 
+The one-connection rows run three times: with the scheduler free to put
+the server and smtp-source anywhere, with both on one CPU, and with each
+on its own CPU (see Placement below).  smtp-sink and Pochta always get
+the same placement.
+
 Every Pochta run gets a fresh server (started before the clock starts)
 that must store every message and record the whole transcript: after
 the run its mailbox is counted with POP3 STAT, it is stopped with
@@ -171,26 +176,52 @@ class Serve:
             self.proc.wait()
 
 
-def smtp_source(source, port, sessions, messages, mode):
+# Where the scheduler may run the server and smtp-source.  On one
+# lock-step connection this decides more than either program: a reply
+# that wakes a process on another CPU costs far more than one that
+# switches to it on the same CPU (on a virtual machine, an idle virtual
+# CPU must be woken through the hypervisor).  Left to the scheduler, the
+# two meet now on one CPU and now on two, and one run differs from the
+# next more than smtp-sink from Pochta; so the one-connection rows are
+# also run with both placements fixed.
+Placement = collections.namedtuple("Placement", "name server_cpus client_cpus")
+
+
+def placements(sessions):
+    """The placements a row with `sessions` connections is run in."""
+    cpus = sorted(os.sched_getaffinity(0))
+    anywhere = Placement("any CPU", set(cpus), set(cpus))
+    if sessions > 1 or len(cpus) < 2:
+        return [anywhere]
+    return [anywhere,
+            Placement("same CPU", {cpus[0]}, {cpus[0]}),
+            Placement("2 CPUs", {cpus[0]}, {cpus[1]})]
+
+
+def smtp_source(source, port, sessions, messages, mode, cpus=None):
     """Seconds smtp-source takes for `messages` messages on `sessions`
-    connections, each sending its share one message after the other."""
+    connections, each sending its share one message after the other, on
+    the given CPUs (any when None)."""
     recipient = "%s@%s" % (mode.login, mode.host)
     args = [source, "-s", str(sessions), "-m", str(messages), "-d",
             "-l", "1024", "-f", SENDER, "-t", recipient, "127.0.0.1:%d" % port]
+    pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
     start = time.monotonic()
-    done = subprocess.run(args, capture_output=True, text=True)
+    done = subprocess.run(args, capture_output=True, text=True, preexec_fn=pin)
     elapsed = time.monotonic() - start
     if done.returncode != 0:
         raise RuntimeError("smtp-source failed: %s" % done.stderr[-500:])
     return elapsed
 
 
-def pochta_run(source, scratch, name, sessions, messages, mode):
+def pochta_run(source, scratch, name, sessions, messages, mode, placement):
     """Seconds of one smtp-source run on a fresh server (its start-up not
     timed) and the lines its transcript recorded."""
     serve = Serve(scratch, name, mode)
     try:
-        seconds = smtp_source(source, serve.ports["smtp"], sessions, messages, mode)
+        os.sched_setaffinity(serve.proc.pid, placement.server_cpus)
+        seconds = smtp_source(source, serve.ports["smtp"], sessions, messages, mode,
+                              placement.client_cpus)
         return seconds, serve.finish(messages, sessions)
     finally:
         serve.kill()
@@ -279,28 +310,36 @@ def idle_sessions_rss(serve):
     return before, after
 
 
-def throughput_table(source, sink_ports, scratch):
+def throughput_table(source, sinks, scratch):
     """Prints the smtp-sink / Pochta table; returns the line counts of the
-    Pochta runs' transcripts."""
+    Pochta runs' transcripts.  sinks maps a mode's name to its smtp-sink's
+    port and process."""
     # The machine is shared: each figure is the best of ROUNDS runs,
     # smtp-sink's and Pochta's taken in turn.
     print("%d messages of 1 KB sent by smtp-source, best of %d (messages/s)" % (MESSAGES, ROUNDS))
-    print("%-10s %12s %12s %12s %8s" % ("profile", "connections", "smtp-sink", "pochta", "ratio"))
+    print("%-8s %11s %-9s %11s %11s %7s"
+          % ("profile", "connections", "placement", "smtp-sink", "pochta", "ratio"))
     lines = []
     for mode in (THESIS, MODERN):
+        sink_port, sink = sinks[mode.name]
         for sessions in (1, 4):
             messages = MESSAGES // sessions * sessions
-            sink_rate = pochta_rate = 0.0
-            for attempt in range(ROUNDS):
-                seconds = smtp_source(source, sink_ports[mode.name], sessions, messages, mode)
-                sink_rate = max(sink_rate, messages / seconds)
-                seconds, recorded = pochta_run(source, scratch,
-                                               "%s-%d-%d" % (mode.name, sessions, attempt),
-                                               sessions, messages, mode)
-                pochta_rate = max(pochta_rate, messages / seconds)
-                lines.append(recorded)
-            print("%-10s %12d %12.0f %12.0f %8.2f" % (mode.name, sessions, sink_rate, pochta_rate,
-                                                     pochta_rate / sink_rate), flush=True)
+            for placement in placements(sessions):
+                os.sched_setaffinity(sink.pid, placement.server_cpus)
+                sink_rate = pochta_rate = 0.0
+                for attempt in range(ROUNDS):
+                    seconds = smtp_source(source, sink_port, sessions, messages, mode,
+                                          placement.client_cpus)
+                    sink_rate = max(sink_rate, messages / seconds)
+                    seconds, recorded = pochta_run(
+                        source, scratch, "%s-%d-%s-%d" % (mode.name, sessions,
+                                                           placement.name.replace(" ", ""), attempt),
+                        sessions, messages, mode, placement)
+                    pochta_rate = max(pochta_rate, messages / seconds)
+                    lines.append(recorded)
+                print("%-8s %11d %-9s %11.0f %11.0f %7.2f"
+                      % (mode.name, sessions, placement.name, sink_rate, pochta_rate,
+                         pochta_rate / sink_rate), flush=True)
     return lines
 
 
@@ -328,8 +367,7 @@ def main():
     try:
         for port, _ in sinks.values():
             wait_for_port(port)
-        lines = throughput_table(source, {name: port for name, (port, _) in sinks.items()},
-                                 scratch)
+        lines = throughput_table(source, sinks, scratch)
         print("each of the %d Pochta runs had a fresh server: every message stored (POP3 STAT), "
               "all its lines recorded (%d to %d; --transcript-limit %d, not reached)"
               % (len(lines), min(lines), max(lines), TRANSCRIPT_LIMIT))
