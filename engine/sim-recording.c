@@ -122,19 +122,59 @@ pochta_sim_context_record_line (PochtaSimContext *context, const PochtaSaidLine 
   hold_text (context, line->text, line->length);
 }
 
+/* held_text: the text buffer the item was held in. */
 static void
-add_held_item (PochtaSimContext *context, const PochtaHeldItem *held)
+add_held_item (PochtaSimContext *context, const PochtaHeldItem *held, const char *held_text)
 {
   if (held->is_event)
     {
-      const char *host = context->held_text + held->text_offset;
+      const char *host = held_text + held->text_offset;
       const char *event = host + strlen (host) + 1;
       add_event (context, held->line.time, host, event, event + strlen (event) + 1);
       return;
     }
   /* Nothing was ever held when every held line so far was empty. */
-  add_lines (context, &held->line,
-             context->held_text != NULL ? context->held_text + held->text_offset : "");
+  add_lines (context, &held->line, held_text != NULL ? held_text + held->text_offset : "");
+}
+
+/* Records the held items.  They are taken out of the context first:
+ * recording one may hold more (a handler of the signal it raises, the
+ * line limit's, recording an event), and those go into fresh buffers,
+ * so nothing moves under the loop.  They are recorded right after the
+ * item that caused them, where recording at once would have put them
+ * (with the current time, not that item's).  The buffers go back for
+ * the next items unless nested ones brought their own. */
+static void
+record_held (PochtaSimContext *context)
+{
+  PochtaHeldItem *items = g_steal_pointer (&context->held_items);
+  gsize n_items = context->n_held;
+  gsize items_room = context->held_room;
+  char *text = g_steal_pointer (&context->held_text);
+  gsize text_room = context->held_text_room;
+
+  context->n_held = context->held_room = 0;
+  context->held_text_len = context->held_text_room = 0;
+  for (gsize i = 0; i < n_items; i++)
+    {
+      add_held_item (context, &items[i], text);
+      if (context->n_held > 0)
+        record_held (context);
+    }
+  if (context->held_items == NULL)
+    {
+      context->held_items = items;
+      context->held_room = items_room;
+    }
+  else
+    g_free (items);
+  if (context->held_text == NULL)
+    {
+      context->held_text = text;
+      context->held_text_room = text_room;
+    }
+  else
+    g_free (text);
 }
 
 void
@@ -154,10 +194,7 @@ pochta_sim_context_flush_recording (PochtaSimContext *context)
   if (context->flushing || context->n_held == 0)
     return;
   context->flushing = TRUE;
-  for (gsize i = 0; i < context->n_held; i++)
-    add_held_item (context, &context->held_items[i]);
-  context->n_held = 0;
-  context->held_text_len = 0;
+  record_held (context);
   context->flushing = FALSE;
 }
 

@@ -115,7 +115,9 @@ void pochta_simulation_set_record_lines (PochtaSimulation *self, gboolean record
  * into the transcript, and pochta_simulation_get_transcript (), records
  * them first.  Ignored while items are announced (shown at once). */
 void pochta_simulation_set_defer_recording (PochtaSimulation *self, gboolean defer);
-/* Records the items held back. */
+/* Records the items held back.  An item recorded while they are (by a
+ * "line-limit-reached" handler, say) goes in right after the one that
+ * raised the signal, at the time it was recorded. */
 void pochta_simulation_flush_recording (PochtaSimulation *self);
 /* Keep MTA events in the transcript (default TRUE); when FALSE they are
  * still announced through item-added, with an item that lives for the

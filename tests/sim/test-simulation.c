@@ -624,6 +624,79 @@ test_defer_recording (void)
   g_assert_cmpuint (pochta_transcript_get_n_items (transcript), ==, before);
 }
 
+/* A "line-limit-reached" handler that records HANDLER_EVENTS events of
+ * about 100 bytes: more than the held buffers' first room (64 items,
+ * 4 KiB of text), so that holding them while the held items are recorded
+ * makes the buffers grow. */
+#define HANDLER_EVENTS 300
+
+static void
+record_on_limit (PochtaSimulation *simulation, guint limit, gpointer user_data)
+{
+  for (guint i = 0; i < HANDLER_EVENTS; i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "event %u of the handler, recorded while the line limit of %u is being reached", i, limit);
+      pochta_simulation_record_event (simulation, "comp3.otd2.constr.org", "limit-handler", text);
+    }
+}
+
+/* The transcript's items in order, without their times: kind and text. */
+static char *
+dump_without_times (PochtaTranscript *transcript)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < pochta_transcript_get_n_items (transcript); i++)
+    {
+      const PochtaTranscriptItem *item = pochta_transcript_get_item (transcript, i);
+      g_string_append_printf (out, "%d %s\n", item->kind, item->text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+run_with_limit_handler (gboolean defer)
+{
+  g_autoptr (PochtaSimulation) simulation = sim_new_constr_org (42);
+  g_autoptr (GError) error = NULL;
+
+  pochta_simulation_set_announce_items (simulation, FALSE);
+  pochta_simulation_set_defer_recording (simulation, defer);
+  pochta_simulation_set_line_limit (simulation, 30);
+  g_signal_connect (simulation, "line-limit-reached", G_CALLBACK (record_on_limit), NULL);
+  pochta_simulation_submit (simulation, IVANOV,
+                            (const char *const[]){ PETROV, "Sidirov@comp3.otd2.constr.org", NULL },
+                            "One", "Hello!\nA second line\nA third\n..dots\n", &error);
+  g_assert_no_error (error);
+  for (guint second = 0; second < 600 && !pochta_simulation_is_idle (simulation); second++)
+    {
+      pochta_simulation_advance (simulation, G_TIME_SPAN_SECOND);
+      pochta_simulation_flush_recording (simulation);
+    }
+  g_assert_true (pochta_simulation_is_idle (simulation));
+  return dump_without_times (pochta_simulation_get_transcript (simulation));
+}
+
+/* What a handler records while held items are being recorded goes in
+ * right after the item that raised its signal, as it would without
+ * holding, and the held buffers may grow meanwhile (under ASan a stale
+ * pointer into them would show). */
+static void
+test_defer_recording_reentrant (void)
+{
+  g_autofree char *direct = run_with_limit_handler (FALSE);
+  g_autofree char *held = run_with_limit_handler (TRUE);
+  const char *note = strstr (held, "transcript limit of 30 lines reached");
+
+  g_assert_nonnull (note);
+  /* The note, then the handler's events, one after the other. */
+  const char *first = strchr (note, '\n') + 1;
+  g_assert_true (g_str_has_prefix (first, "1 event 0 of the handler"));
+  g_assert_nonnull (strstr (held, "event 299 of the handler"));
+  g_assert_cmpstr (held, ==, direct);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -639,6 +712,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/simulation/line-limit", test_line_limit);
   g_test_add_func ("/sim/simulation/announce-items", test_announce_items);
   g_test_add_func ("/sim/simulation/defer-recording", test_defer_recording);
+  g_test_add_func ("/sim/simulation/defer-recording/reentrant", test_defer_recording_reentrant);
   g_test_add_func ("/sim/simulation/event-counts", test_event_counts);
   g_test_add_data_func ("/sim/simulation/fetched/kept", GINT_TO_POINTER (TRUE), test_fetched_counted);
   g_test_add_data_func ("/sim/simulation/fetched/counted", GINT_TO_POINTER (FALSE),
