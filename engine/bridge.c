@@ -448,13 +448,20 @@ struct _ReadySocket
   GIOCondition polled;
 };
 
+/* The poll record of the i-th listener's socket. */
+static GPollFD *
+listener_poll (PochtaBridge *self, guint i)
+{
+  return &((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd;
+}
+
 static gboolean
 listener_ready (PochtaBridge *self)
 {
   if (!self->accepting)
     return FALSE;
   for (guint i = 0; i < self->listeners->len; i++)
-    if (((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd.revents != 0)
+    if (listener_poll (self, i)->revents != 0)
       return TRUE;
   return FALSE;
 }
@@ -479,7 +486,7 @@ static void
 accept_waiting (PochtaBridge *self)
 {
   for (guint i = 0; i < self->listeners->len; i++)
-    ((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd.revents = 0;
+    listener_poll (self, i)->revents = 0;
   g_main_context_push_thread_default (self->accept_context);
   while (g_main_context_iteration (self->accept_context, FALSE))
     ;
@@ -851,8 +858,7 @@ stop_accepting (PochtaBridge *self)
 {
   if (self->accepting)
     for (guint i = 0; i < self->listeners->len; i++)
-      g_source_remove_poll (self->source,
-                            &((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd);
+      g_source_remove_poll (self->source, listener_poll (self, i));
   self->accepting = FALSE;
   g_socket_service_stop (self->service);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
@@ -954,8 +960,7 @@ pochta_bridge_start (PochtaBridge *self)
   if (self->accepting)
     return;
   for (guint i = 0; i < self->listeners->len; i++)
-    g_source_add_poll (self->source,
-                       &((Listener *) g_ptr_array_index (self->listeners, i))->poll_fd);
+    g_source_add_poll (self->source, listener_poll (self, i));
   self->accepting = TRUE;
   /* The service's first accept goes into its context too. */
   g_main_context_push_thread_default (self->accept_context);
