@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "busy-poll.h"
 #include "cli-private.h"
 #include "transcript-export.h"
 
@@ -26,6 +27,13 @@
  * MTA events, so memory stays bounded (about 10 KB a message with its
  * content lines recorded). */
 #define DEFAULT_TRANSCRIPT_LIMIT 500000
+/* µs the main loop asks again before it sleeps (busy-poll.h): longer than
+ * a lock-step client takes to read a reply and send its next command on
+ * another CPU (10-30 µs for smtp-source here), short enough that a burst's
+ * end costs little CPU.  The README's Performance section has the
+ * figures. */
+#define DEFAULT_BUSY_POLL 100
+#define MAX_BUSY_POLL 10000
 
 typedef struct
 {
@@ -41,6 +49,7 @@ typedef struct
   int idle_timeout;
   int greet_delay;
   int transcript_limit;
+  int busy_poll;
 } ServeOptions;
 
 static void
@@ -93,6 +102,10 @@ parse_options (int *argc, char ***argv, ServeOptions *options, int *out_status)
     { "transcript-limit", 0, 0, G_OPTION_ARG_INT, &options->transcript_limit,
       N_("Record at most N lines in the transcript, then only MTA events (default 500000)"),
       N_("N") },
+    { "busy-poll", 0, 0, G_OPTION_ARG_INT, &options->busy_poll,
+      N_("After activity, ask the sockets again for up to this long before sleeping; 0: never "
+         "(default 100)"),
+      N_("MICROSECONDS") },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -101,6 +114,7 @@ parse_options (int *argc, char ***argv, ServeOptions *options, int *out_status)
   options->smtp_port = DEFAULT_SMTP_PORT;
   options->pop3_port = DEFAULT_POP3_PORT;
   options->transcript_limit = DEFAULT_TRANSCRIPT_LIMIT;
+  options->busy_poll = DEFAULT_BUSY_POLL;
   g_option_context_set_summary (
     context, _("Puts simulated hosts on real TCP ports, so that real mail clients (telnet,\n"
                "curl, Python's smtplib, Thunderbird) can talk to them.  Prints one line per\n"
@@ -121,6 +135,8 @@ parse_options (int *argc, char ***argv, ServeOptions *options, int *out_status)
       = cli_usage_error ("serve", _("--max-sessions, --idle-timeout and --greet-delay are not negative"));
   else if (options->transcript_limit < 1)
     *out_status = cli_usage_error ("serve", _("--transcript-limit is a positive number of lines"));
+  else if (options->busy_poll < 0 || options->busy_poll > MAX_BUSY_POLL)
+    *out_status = cli_usage_error ("serve", _("--busy-poll is from 0 to 10000 microseconds"));
   else
     return TRUE;
   return FALSE;
@@ -301,6 +317,19 @@ write_transcript (PochtaSimulation *simulation, const char *path, GError **error
   return g_file_set_contents (path, data, (gssize) size, error);
 }
 
+/* For the benchmark (G_MESSAGES_DEBUG=pochta-cli): how often spinning
+ * spared a sleep. */
+static void
+log_busy_poll (void)
+{
+  PochtaBusyPollStats stats;
+
+  pochta_busy_poll_get_stats (&stats);
+  g_debug ("busy poll: %" G_GUINT64_FORMAT " polls, %" G_GUINT64_FORMAT " spun, %" G_GUINT64_FORMAT
+           " of them caught something, %" G_GUINT64_FORMAT " slept",
+           stats.polls, stats.spins, stats.caught, stats.slept);
+}
+
 int
 cli_serve (int argc, char **argv)
 {
@@ -346,7 +375,10 @@ cli_serve (int argc, char **argv)
   pochta_bridge_start (bridge);
   fflush (stdout);
 
+  pochta_busy_poll_install (NULL, (guint) options.busy_poll);
   g_main_loop_run (loop);
+  pochta_busy_poll_uninstall (NULL);
+  log_busy_poll ();
   unwatch_stop_signals (stop_source);
 
   pochta_bridge_shutdown (bridge);

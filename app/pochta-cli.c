@@ -54,6 +54,9 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* Standard output carries exports and listening lines: debug and info
+   * messages (G_MESSAGES_DEBUG) go to standard error with the rest. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

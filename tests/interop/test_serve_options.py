@@ -5,8 +5,9 @@ listening lines (port 0 shows the real port, --all one pair per host),
 --max-sessions (421 4.3.2), --idle-timeout (421 4.4.2, RFC 5321
 §4.5.3.2.7; POP3 logged out without a word, RFC 1939 §3), SIGINT and
 SIGTERM (421 to every session, the transcript written, exit 0),
---greet-delay (the early talker noted in the transcript), the warning
-for an address that is not loopback, and usage errors."""
+--greet-delay (the early talker noted in the transcript), --busy-poll
+(spinning after activity only), the warning for an address that is not
+loopback, and usage errors."""
 import json
 import re
 import signal
@@ -53,7 +54,9 @@ class ListeningTest(unittest.TestCase):
                               (["--smtp-port", "70000"], "0 to 65535"),
                               (["--listen", "localhost"], "numeric"),
                               (["--host", "nowhere.example"], "no host nowhere.example"),
-                              (["--transcript-limit", "0"], "positive number of lines")):
+                              (["--transcript-limit", "0"], "positive number of lines"),
+                              (["--busy-poll", "-1"], "0 to 10000 microseconds"),
+                              (["--busy-poll", "10001"], "0 to 10000 microseconds")):
             done = subprocess.run([CLI, "serve", *args], capture_output=True, text=True,
                                   timeout=10, env={"LANGUAGE": "C", "LC_ALL": "C.UTF-8"})
             self.assertNotEqual(done.returncode, 0, args)
@@ -253,6 +256,45 @@ class TranscriptLimitTest(unittest.TestCase):
         notes = [i["text"] for i in items if i["kind"] == "note"]
         self.assertEqual(notes, ["transcript limit of 6 lines reached: later lines are not "
                                  "recorded, MTA events still are"])
+
+
+class BusyPollTest(unittest.TestCase):
+    """What the main loop's poll did, from the debug line serve logs when
+    it stops (busy-poll.h)."""
+    DEBUG = {"G_MESSAGES_DEBUG": "pochta-cli"}
+
+    def poll_stats(self, server):
+        status, err = server.stop()
+        self.assertEqual(status, 0, err)
+        found = re.search(r"busy poll: (\d+) polls, (\d+) spun, (\d+) of them caught something, "
+                          r"(\d+) slept", err)
+        self.assertIsNotNone(found, err)
+        return [int(n) for n in found.groups()]
+
+    def noops(self, server, count):
+        sock, f = connect(server.port("smtp"))
+        self.assertTrue(f.readline().startswith(b"220 "))
+        for _ in range(count):
+            sock.sendall(b"NOOP\r\n")
+            self.assertEqual(f.readline(), b"250 OK\r\n")
+        sock.close()
+
+    def test_lock_step_client_is_caught_spinning(self):
+        server = Server(env=self.DEBUG)
+        self.addCleanup(server.close)
+        self.noops(server, 200)
+        polls, spun, caught, slept = self.poll_stats(server)
+        # Python answers a reply within microseconds: of 200 commands
+        # some at least arrive while the loop still asks.
+        self.assertGreater(caught, 0)
+        self.assertLessEqual(caught, spun)
+        self.assertLessEqual(caught + slept, polls)
+
+    def test_zero_is_the_plain_poll(self):
+        server = Server("--busy-poll", "0", env=self.DEBUG)
+        self.addCleanup(server.close)
+        self.noops(server, 20)
+        self.assertEqual(self.poll_stats(server), [0, 0, 0, 0])
 
 
 class GreetDelayTest(unittest.TestCase):
