@@ -13,6 +13,13 @@ thesis profile (RFC 821-era replies) and comp4 with the modern one
 answers the same either way; it runs with -p (no PIPELINING offered) for
 the first, as it comes for the second.
 
+Beside each rate stands the server's CPU time per message (user and
+system, from /proc/PID/stat, in the best run): Pochta's main loop asks
+its sockets again for up to 100 µs after activity before it sleeps
+(--busy-poll, engine/busy-poll.h), which buys latency with CPU time that
+the table shows.  POCHTA_BENCH_BUSY_POLL=N runs every Pochta server with
+--busy-poll N instead (0: sleep at once, as smtp-sink does).
+
 The one-connection rows run three times: with the scheduler free to put
 the server and smtp-source anywhere, with both on one CPU, and with each
 on its own CPU (see Placement below).  smtp-sink and Pochta always get
@@ -51,6 +58,7 @@ CLI = os.environ.get("POCHTA_CLI") or sys.argv[1]
 MESSAGES = int(os.environ.get("POCHTA_BENCH_MESSAGES", "20000"))
 ROUNDS = int(os.environ.get("POCHTA_BENCH_ROUNDS", "3"))
 IDLE_SESSIONS = 1000
+BUSY_POLL = os.environ.get("POCHTA_BENCH_BUSY_POLL")
 SENDER = "Ivanov@comp1.otd1.constr.org"
 
 # How smtp-source meets both servers: smtp-sink's options, and the host
@@ -100,6 +108,14 @@ def rss_kib(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User and system time the process has used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        # The command name may hold spaces; the fields after it do not.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def summarise_item(obj):
     """json object_hook: keeps only what the checks need of each item,
     so that a transcript of a million lines parses in little memory."""
@@ -139,7 +155,8 @@ class Serve:
             self.proc = subprocess.Popen(
                 [CLI, "serve", "--host", mode.host, "--smtp-port", "0", "--pop3-port", "0",
                  "--max-sessions", str(IDLE_SESSIONS + 100),
-                 "--transcript-limit", str(TRANSCRIPT_LIMIT), "--transcript", self.transcript],
+                 "--transcript-limit", str(TRANSCRIPT_LIMIT), "--transcript", self.transcript]
+                + (["--busy-poll", BUSY_POLL] if BUSY_POLL is not None else []),
                 stdout=subprocess.PIPE, stderr=stderr, text=True)
         self.ports = {}
         while len(self.ports) < 2:
@@ -198,31 +215,36 @@ def placements(sessions):
             Placement("2 CPUs", {cpus[0]}, {cpus[1]})]
 
 
-def smtp_source(source, port, sessions, messages, mode, cpus=None):
+def smtp_source(source, port, sessions, messages, mode, cpus=None, server=None):
     """Seconds smtp-source takes for `messages` messages on `sessions`
     connections, each sending its share one message after the other, on
-    the given CPUs (any when None)."""
+    the given CPUs (any when None); with the pid of the server, also the
+    CPU seconds the server used meanwhile."""
     recipient = "%s@%s" % (mode.login, mode.host)
     args = [source, "-s", str(sessions), "-m", str(messages), "-d",
             "-l", "1024", "-f", SENDER, "-t", recipient, "127.0.0.1:%d" % port]
     pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+    cpu = cpu_seconds(server) if server is not None else 0.0
     start = time.monotonic()
     done = subprocess.run(args, capture_output=True, text=True, preexec_fn=pin)
     elapsed = time.monotonic() - start
     if done.returncode != 0:
         raise RuntimeError("smtp-source failed: %s" % done.stderr[-500:])
-    return elapsed
+    if server is None:
+        return elapsed
+    return elapsed, cpu_seconds(server) - cpu
 
 
 def pochta_run(source, scratch, name, sessions, messages, mode, placement):
-    """Seconds of one smtp-source run on a fresh server (its start-up not
-    timed) and the lines its transcript recorded."""
+    """Seconds and server CPU seconds of one smtp-source run on a fresh
+    server (its start-up not timed), and the lines its transcript
+    recorded."""
     serve = Serve(scratch, name, mode)
     try:
         os.sched_setaffinity(serve.proc.pid, placement.server_cpus)
-        seconds = smtp_source(source, serve.ports["smtp"], sessions, messages, mode,
-                              placement.client_cpus)
-        return seconds, serve.finish(messages, sessions)
+        seconds, cpu = smtp_source(source, serve.ports["smtp"], sessions, messages, mode,
+                                   placement.client_cpus, serve.proc.pid)
+        return seconds, cpu, serve.finish(messages, sessions)
     finally:
         serve.kill()
 
@@ -316,9 +338,11 @@ def throughput_table(source, sinks, scratch):
     port and process."""
     # The machine is shared: each figure is the best of ROUNDS runs,
     # smtp-sink's and Pochta's taken in turn.
-    print("%d messages of 1 KB sent by smtp-source, best of %d (messages/s)" % (MESSAGES, ROUNDS))
-    print("%-8s %11s %-9s %11s %11s %7s"
-          % ("profile", "connections", "placement", "smtp-sink", "pochta", "ratio"))
+    print("%d messages of 1 KB sent by smtp-source, best of %d (messages/s, and the server's "
+          "CPU µs per message in that run)%s"
+          % (MESSAGES, ROUNDS, "" if BUSY_POLL is None else "; pochta with --busy-poll " + BUSY_POLL))
+    print("%-8s %11s %-9s %11s %6s %11s %6s %7s"
+          % ("profile", "connections", "placement", "smtp-sink", "cpu", "pochta", "cpu", "ratio"))
     lines = []
     for mode in (THESIS, MODERN):
         sink_port, sink = sinks[mode.name]
@@ -326,20 +350,20 @@ def throughput_table(source, sinks, scratch):
             messages = MESSAGES // sessions * sessions
             for placement in placements(sessions):
                 os.sched_setaffinity(sink.pid, placement.server_cpus)
-                sink_rate = pochta_rate = 0.0
+                sink_best = pochta_best = (0.0, 0.0)  # messages/s, CPU µs a message
                 for attempt in range(ROUNDS):
-                    seconds = smtp_source(source, sink_port, sessions, messages, mode,
-                                          placement.client_cpus)
-                    sink_rate = max(sink_rate, messages / seconds)
-                    seconds, recorded = pochta_run(
+                    seconds, cpu = smtp_source(source, sink_port, sessions, messages, mode,
+                                               placement.client_cpus, sink.pid)
+                    sink_best = max(sink_best, (messages / seconds, cpu * 1e6 / messages))
+                    seconds, cpu, recorded = pochta_run(
                         source, scratch, "%s-%d-%s-%d" % (mode.name, sessions,
                                                            placement.name.replace(" ", ""), attempt),
                         sessions, messages, mode, placement)
-                    pochta_rate = max(pochta_rate, messages / seconds)
+                    pochta_best = max(pochta_best, (messages / seconds, cpu * 1e6 / messages))
                     lines.append(recorded)
-                print("%-8s %11d %-9s %11.0f %11.0f %7.2f"
-                      % (mode.name, sessions, placement.name, sink_rate, pochta_rate,
-                         pochta_rate / sink_rate), flush=True)
+                print("%-8s %11d %-9s %11.0f %6.1f %11.0f %6.1f %7.2f"
+                      % (mode.name, sessions, placement.name, *sink_best, *pochta_best,
+                         pochta_best[0] / sink_best[0]), flush=True)
     return lines
 
 
