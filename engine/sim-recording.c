@@ -64,6 +64,20 @@ add_lines (PochtaSimContext *context, const PochtaSaidLine *line, const char *te
 {
   const char *end = text + line->length;
 
+  /* All at once when nobody is told of each item and the line limit is
+   * not among them: then telling the context of the last is enough. */
+  guint recorded = pochta_transcript_get_n_lines (context->transcript);
+  if (line->n_lines > 1 && context->record_lines && !context->announce_items
+      && (context->line_limit == 0 || context->line_limit - MIN (recorded, context->line_limit)
+                                        > line->n_lines))
+    {
+      pochta_sim_context_item_added (
+        context, pochta_transcript_add_lines (context->transcript, line->connection_id, line->time,
+                                              line->direction, text, line->length, line->n_lines,
+                                              line->in_data, line->state_before, line->state_after));
+      return;
+    }
+
   for (guint i = 1; i < line->n_lines; i++)
     {
       const char *lf = memchr (text, '\n', (gsize) (end - text));

@@ -487,6 +487,16 @@ parse_client_line (PochtaTranscript *self, Connection *connection, PochtaTranscr
   item->verb = parse_verb (self, item->text, item->length);
 }
 
+/* The items array with room for n more. */
+static void
+reserve_items (PochtaTranscript *self, guint n)
+{
+  if (self->n_items + n <= self->items_room)
+    return;
+  self->items_room = MAX (MAX (1024, self->items_room * 2), self->n_items + n);
+  self->items = g_renew (PochtaTranscriptItem *, self->items, self->items_room);
+}
+
 /* A new item with a copy of text[0..length) (NUL-terminated) right
  * after it; its other strings are the pool's. */
 static PochtaTranscriptItem *
@@ -506,11 +516,7 @@ append_item (PochtaTranscript *self, PochtaTranscriptItemKind kind, gint64 time,
   if (length > 0)
     memcpy (item->text, text, length);
   item->text[length] = '\0';
-  if (self->n_items == self->items_room)
-    {
-      self->items_room = MAX (1024, self->items_room * 2);
-      self->items = g_renew (PochtaTranscriptItem *, self->items, self->items_room);
-    }
+  reserve_items (self, 1);
   self->items[self->n_items++] = item;
   return item;
 }
@@ -526,25 +532,56 @@ pochta_transcript_add_line (PochtaTranscript *self,
                             const char       *state_before,
                             const char       *state_after)
 {
+  return pochta_transcript_add_lines (self, connection_id, time, direction, text, length, 1, in_data,
+                                      state_before, state_after);
+}
+
+const PochtaTranscriptItem *
+pochta_transcript_add_lines (PochtaTranscript *self,
+                             guint             connection_id,
+                             gint64            time,
+                             PochtaDirection   direction,
+                             const char       *text,
+                             gsize             length,
+                             guint             n_lines,
+                             gboolean          in_data,
+                             const char       *state_before,
+                             const char       *state_after)
+{
   g_return_val_if_fail (self != NULL, NULL);
   Connection *connection = lookup_connection (self, connection_id);
   g_return_val_if_fail (connection != NULL, NULL);
   g_return_val_if_fail (connection->pub.close_time < 0, NULL);
   g_return_val_if_fail ((guint) direction < G_N_ELEMENTS (direction_names), NULL);
   g_return_val_if_fail (text != NULL || length == 0, NULL);
+  g_return_val_if_fail (n_lines > 0, NULL);
 
-  PochtaTranscriptItem *item = append_item (self, POCHTA_ITEM_LINE, time, text, length);
-  item->line_number = ++self->n_lines;
-  item->connection = connection_id;
-  item->direction = direction;
-  item->in_data = in_data;
-  item->state_before = intern (self, state_before);
-  item->state_after = intern (self, state_after);
+  /* What every line shares is found once: a message's content comes in
+   * blocks of lines. */
+  char *before = intern (self, state_before), *after = intern (self, state_after);
+  const char *end = text + length;
+  PochtaTranscriptItem *item = NULL;
 
-  if (direction == POCHTA_DIRECTION_SERVER)
-    parse_server_line (self, connection, item);
-  else
-    parse_client_line (self, connection, item);
+  reserve_items (self, n_lines);
+  for (guint i = 0; i < n_lines; i++)
+    {
+      const char *lf = i + 1 < n_lines ? memchr (text, '\n', (gsize) (end - text)) : NULL;
+      g_return_val_if_fail (i + 1 == n_lines || lf != NULL, item);
+      const char *line_end = lf != NULL ? lf : end;
+
+      item = append_item (self, POCHTA_ITEM_LINE, time, text, (gsize) (line_end - text));
+      item->line_number = ++self->n_lines;
+      item->connection = connection_id;
+      item->direction = direction;
+      item->in_data = in_data;
+      item->state_before = before;
+      item->state_after = after;
+      if (direction == POCHTA_DIRECTION_SERVER)
+        parse_server_line (self, connection, item);
+      else
+        parse_client_line (self, connection, item);
+      text = line_end + 1;
+    }
   return item;
 }
 
@@ -574,6 +611,13 @@ pochta_transcript_add_note (PochtaTranscript *self, gint64 time, const char *tex
   g_return_val_if_fail (text != NULL, NULL);
 
   return append_item (self, POCHTA_ITEM_NOTE, time, text, strlen (text));
+}
+
+guint
+pochta_transcript_get_n_lines (PochtaTranscript *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_lines;
 }
 
 guint

@@ -131,6 +131,19 @@ const PochtaTranscriptItem *pochta_transcript_add_line (PochtaTranscript *self,
                                                         gboolean          in_data,
                                                         const char       *state_before,
                                                         const char       *state_after);
+/* n_lines lines at once, text[0..length) holding them joined by LF (n_lines
+ * - 1 LFs): what pochta_transcript_add_line () does for each in turn,
+ * cheaper.  Returns the last. */
+const PochtaTranscriptItem *pochta_transcript_add_lines (PochtaTranscript *self,
+                                                         guint             connection,
+                                                         gint64            time,
+                                                         PochtaDirection   direction,
+                                                         const char       *text,
+                                                         gsize             length,
+                                                         guint             n_lines,
+                                                         gboolean          in_data,
+                                                         const char       *state_before,
+                                                         const char       *state_after);
 /* host and event are required; text may be NULL. */
 const PochtaTranscriptItem *pochta_transcript_add_mta_event (PochtaTranscript *self,
                                                              gint64            time,
@@ -140,6 +153,8 @@ const PochtaTranscriptItem *pochta_transcript_add_mta_event (PochtaTranscript *s
 const PochtaTranscriptItem *pochta_transcript_add_note (PochtaTranscript *self, gint64 time, const char *text);
 
 guint pochta_transcript_get_n_items (PochtaTranscript *self);
+/* LINE items so far: the last one's line_number. */
+guint pochta_transcript_get_n_lines (PochtaTranscript *self);
 const PochtaTranscriptItem *pochta_transcript_get_item (PochtaTranscript *self, guint index);
 guint pochta_transcript_get_n_connections (PochtaTranscript *self);
 /* By id (1-based); NULL for an unknown id. */

@@ -286,6 +286,89 @@ test_connections (void)
   g_assert_null (pochta_transcript_get_connection (transcript, 3));
 }
 
+/* pochta_transcript_add_lines () gives the items that adding each line
+ * alone gives: parsed (a SASL round across the block), numbered, with
+ * empty lines and a NUL kept. */
+static void
+assert_same_item (const PochtaTranscriptItem *a, const PochtaTranscriptItem *b)
+{
+  g_assert_cmpuint (a->index, ==, b->index);
+  g_assert_cmpuint (a->line_number, ==, b->line_number);
+  g_assert_cmpuint (a->connection, ==, b->connection);
+  g_assert_cmpint (a->time, ==, b->time);
+  g_assert_cmpint (a->kind, ==, b->kind);
+  g_assert_cmpint (a->direction, ==, b->direction);
+  g_assert_cmpuint (a->in_data, ==, b->in_data);
+  g_assert_cmpuint (a->code, ==, b->code);
+  g_assert_cmpint (a->reply_class, ==, b->reply_class);
+  g_assert_cmpmem (a->text, a->length + 1, b->text, b->length + 1);
+  g_assert_cmpstr (a->verb, ==, b->verb);
+  g_assert_cmpstr (a->status, ==, b->status);
+  g_assert_cmpstr (a->state_before, ==, b->state_before);
+  g_assert_cmpstr (a->state_after, ==, b->state_after);
+}
+
+static void
+test_lines_at_once (void)
+{
+  static const struct
+  {
+    PochtaDirection direction;
+    gboolean in_data;
+    const char *text;
+    gsize length;
+    guint n_lines;
+  } blocks[] = {
+    { POCHTA_DIRECTION_SERVER, FALSE, "250-comp3\n250-AUTH CRAM-MD5\n250 8BITMIME", 41, 3 },
+    { POCHTA_DIRECTION_CLIENT, FALSE, "AUTH CRAM-MD5", 13, 1 },
+    { POCHTA_DIRECTION_SERVER, FALSE, "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2U+", 40, 1 },
+    /* The SASL response, then a command: only the second has a verb. */
+    { POCHTA_DIRECTION_CLIENT, FALSE, "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\nNOOP", 53, 2 },
+    { POCHTA_DIRECTION_SERVER, FALSE, "235 2.7.0 Authentication successful\n250 2.0.0 OK", 48, 2 },
+    { POCHTA_DIRECTION_CLIENT, TRUE, "Subject: x\n\nbody\0with NUL\n", 26, 4 },
+  };
+  g_autoptr (PochtaTranscript) each = pochta_transcript_new ();
+  g_autoptr (PochtaTranscript) at_once = pochta_transcript_new ();
+  guint ids[2];
+  PochtaTranscript *both[] = { each, at_once };
+
+  for (guint t = 0; t < 2; t++)
+    ids[t] = pochta_transcript_open_connection (both[t], SMTP, "a", "192.0.2.1", 1, "b",
+                                                "192.0.2.2", 25, T0);
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    {
+      gint64 time = T0 + i;
+      const char *text = blocks[i].text, *end = text + blocks[i].length;
+      for (guint line = 0; line < blocks[i].n_lines; line++)
+        {
+          const char *lf = memchr (text, '\n', (gsize) (end - text));
+          const char *line_end = line + 1 < blocks[i].n_lines ? lf : end;
+          pochta_transcript_add_line (each, ids[0], time, blocks[i].direction, text,
+                                      (gsize) (line_end - text), blocks[i].in_data, "DATA", "DATA");
+          text = line_end + 1;
+        }
+      const PochtaTranscriptItem *last = pochta_transcript_add_lines (
+        at_once, ids[1], time, blocks[i].direction, blocks[i].text, blocks[i].length,
+        blocks[i].n_lines, blocks[i].in_data, "DATA", "DATA");
+      g_assert_true (last == pochta_transcript_get_item (
+                               at_once, pochta_transcript_get_n_items (at_once) - 1));
+    }
+  g_assert_cmpuint (pochta_transcript_get_n_items (at_once), ==, 13);
+  g_assert_cmpuint (pochta_transcript_get_n_items (each), ==, 13);
+  g_assert_cmpuint (pochta_transcript_get_n_lines (at_once), ==, 13);
+  for (guint i = 0; i < 13; i++)
+    assert_same_item (pochta_transcript_get_item (each, i), pochta_transcript_get_item (at_once, i));
+  /* What the parse found, so that the comparison is not between two
+   * empty results. */
+  g_assert_cmpuint (pochta_transcript_get_item (at_once, 2)->code, ==, 250);
+  g_assert_cmpstr (pochta_transcript_get_item (at_once, 5)->verb, ==, NULL);
+  g_assert_cmpstr (pochta_transcript_get_item (at_once, 6)->verb, ==, "NOOP");
+  g_assert_cmpstr (pochta_transcript_get_item (at_once, 7)->status, ==, "2.7.0");
+  g_assert_cmpuint (pochta_transcript_get_item (at_once, 10)->length, ==, 0);
+  g_assert_cmpuint (pochta_transcript_get_item (at_once, 11)->length, ==, 13);
+  g_assert_cmpuint (pochta_transcript_get_item (at_once, 12)->length, ==, 0);
+}
+
 /* Lines are counted bytes: NUL and bytes that are not UTF-8 survive. */
 static void
 test_binary_line (void)
@@ -375,6 +458,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/transcript/numbering", test_numbering);
   g_test_add_func ("/engine/transcript/connections", test_connections);
   g_test_add_func ("/engine/transcript/binary-line", test_binary_line);
+  g_test_add_func ("/engine/transcript/lines-at-once", test_lines_at_once);
   g_test_add_func ("/engine/transcript/names", test_names);
   return g_test_run ();
 }

@@ -258,6 +258,38 @@ class TranscriptLimitTest(unittest.TestCase):
                                  "recorded, MTA events still are"])
 
 
+    def test_limit_inside_a_block_of_content_lines(self):
+        # Content lines that arrive in one read are recorded as one block;
+        # the limit still falls on the right line inside one.
+        server = Server("--transcript-limit", "23")
+        self.addCleanup(server.close)
+        sock, f = connect(server.port("smtp"))
+        self.assertTrue(f.readline().startswith(b"220 "))
+        sock.sendall(b"HELO limit.example.org\r\n")
+        f.readline()
+        for content in ((b"a", b"b", b"c"), (b"c1", b"c2", b"c3", b"c4", b"c5")):
+            for command, reply in ((b"MAIL FROM:<x@limit.example.org>", b"250"),
+                                   (b"RCPT TO:<Petrov@comp3.otd2.constr.org>", b"250"),
+                                   (b"DATA", b"354")):
+                sock.sendall(command + b"\r\n")
+                self.assertTrue(f.readline().startswith(reply), command)
+            sock.sendall(b"".join(line + b"\r\n" for line in content) + b".\r\n")
+            self.assertTrue(f.readline().startswith(b"250 "))
+        sock.close()
+        status, err = server.stop()
+        self.assertEqual(status, 0, err)
+        with open(server.transcript) as t:
+            items = json.load(t)["items"]
+        lines = [i["text"] for i in items if i["kind"] == "line"]
+        self.assertEqual(len(lines), 23)
+        self.assertEqual(lines[9:13], ["a", "b", "c", "."])
+        self.assertEqual(lines[20:], ["c1", "c2", "c3"])
+        # The note comes right after the 23rd line.
+        kinds = [(i["kind"], i["text"]) for i in items]
+        at = kinds.index(("line", "c3"))
+        self.assertEqual(kinds[at + 1][0], "note")
+
+
 class BusyPollTest(unittest.TestCase):
     """What the main loop's poll did, from the debug line serve logs when
     it stops (busy-poll.h)."""
