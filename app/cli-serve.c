@@ -29,9 +29,9 @@
 #define DEFAULT_TRANSCRIPT_LIMIT 500000
 /* µs the main loop asks again before it sleeps (busy-poll.h): longer than
  * a lock-step client takes to read a reply and send its next command on
- * another CPU (10-30 µs for smtp-source here), short enough that a burst's
- * end costs little CPU.  The README's Performance section has the
- * figures. */
+ * another CPU (25 µs sufficed for smtp-source in the README's sweep, so
+ * this leaves room for slower clients), short enough that a burst's end
+ * costs little CPU. */
 #define DEFAULT_BUSY_POLL 100
 #define MAX_BUSY_POLL 10000
 

@@ -559,17 +559,18 @@ pochta_transcript_add_lines (PochtaTranscript *self,
   /* What every line shares is found once: a message's content comes in
    * blocks of lines. */
   char *before = intern (self, state_before), *after = intern (self, state_after);
-  const char *end = text + length;
+  gsize left = length;
   PochtaTranscriptItem *item = NULL;
 
   reserve_items (self, n_lines);
   for (guint i = 0; i < n_lines; i++)
     {
-      const char *lf = i + 1 < n_lines ? memchr (text, '\n', (gsize) (end - text)) : NULL;
-      g_return_val_if_fail (i + 1 == n_lines || lf != NULL, item);
-      const char *line_end = lf != NULL ? lf : end;
+      gboolean last = i + 1 == n_lines;
+      const char *lf = last ? NULL : memchr (text, '\n', left);
+      g_return_val_if_fail (last || lf != NULL, item);
+      gsize line_length = last ? left : (gsize) (lf - text);
 
-      item = append_item (self, POCHTA_ITEM_LINE, time, text, (gsize) (line_end - text));
+      item = append_item (self, POCHTA_ITEM_LINE, time, text, line_length);
       item->line_number = ++self->n_lines;
       item->connection = connection_id;
       item->direction = direction;
@@ -580,7 +581,11 @@ pochta_transcript_add_lines (PochtaTranscript *self,
         parse_server_line (self, connection, item);
       else
         parse_client_line (self, connection, item);
-      text = line_end + 1;
+      if (!last)
+        {
+          text = lf + 1;
+          left -= line_length + 1;
+        }
     }
   return item;
 }
