@@ -66,10 +66,9 @@ add_lines (PochtaSimContext *context, const PochtaSaidLine *line, const char *te
 
   /* All at once when nobody is told of each item and the line limit is
    * not among them: then telling the context of the last is enough. */
-  guint recorded = pochta_transcript_get_n_lines (context->transcript);
   if (line->n_lines > 1 && context->record_lines && !context->announce_items
-      && (context->line_limit == 0 || context->line_limit - MIN (recorded, context->line_limit)
-                                        > line->n_lines))
+      && (context->line_limit == 0
+          || pochta_transcript_get_n_lines (context->transcript) + line->n_lines < context->line_limit))
     {
       pochta_sim_context_item_added (
         context, pochta_transcript_add_lines (context->transcript, line->connection_id, line->time,

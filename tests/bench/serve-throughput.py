@@ -218,8 +218,8 @@ def placements(sessions):
 def smtp_source(source, port, sessions, messages, mode, cpus=None, server=None):
     """Seconds smtp-source takes for `messages` messages on `sessions`
     connections, each sending its share one message after the other, on
-    the given CPUs (any when None); with the pid of the server, also the
-    CPU seconds the server used meanwhile."""
+    the given CPUs (any when None), and the CPU seconds the server with
+    pid `server` used meanwhile (0 when None)."""
     recipient = "%s@%s" % (mode.login, mode.host)
     args = [source, "-s", str(sessions), "-m", str(messages), "-d",
             "-l", "1024", "-f", SENDER, "-t", recipient, "127.0.0.1:%d" % port]
@@ -230,9 +230,7 @@ def smtp_source(source, port, sessions, messages, mode, cpus=None, server=None):
     elapsed = time.monotonic() - start
     if done.returncode != 0:
         raise RuntimeError("smtp-source failed: %s" % done.stderr[-500:])
-    if server is None:
-        return elapsed
-    return elapsed, cpu_seconds(server) - cpu
+    return elapsed, (cpu_seconds(server) - cpu if server is not None else 0.0)
 
 
 def pochta_run(source, scratch, name, sessions, messages, mode, placement):
